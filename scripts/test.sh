@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install everything, then run every linter and test. CI (.ci/run) calls exactly this.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+
+echo "==> ruff"
+ruff check .
+ruff format --check .
+echo "==> sqlfluff"
+sqlfluff lint models macros tests/dbt
+echo "==> pytest"
+pytest "$@"

@@ -1,0 +1,65 @@
+"""Fixtures shared by the whole suite.
+
+`demo_warehouse` runs the main job once per test session, exactly as the README's main command
+does (`python -m loader --demo`, then `dbt build`), into a DuckDB file of its own, so dbt-level
+tests (FOCUS export, reconciliation) read real loaded data and never touch the user's warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class DemoWarehouse:
+    duckdb_path: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a command from the repository root against this warehouse."""
+        return subprocess.run(
+            list(args), cwd=REPO_ROOT, env=self.env, text=True, capture_output=True, check=check
+        )
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        dbt_bin = str(Path(sys.executable).with_name("dbt"))
+        return self.run(dbt_bin, *args, check=check)
+
+
+def _base_env(duckdb_path: Path, work_dir: Path) -> dict[str, str]:
+    profiles_dir = work_dir / "profiles"
+    profiles_dir.mkdir(exist_ok=True)
+    shutil.copy(REPO_ROOT / "profiles.example.yml", profiles_dir / "profiles.yml")
+    env = dict(os.environ)
+    env.update(
+        OPENAI_FINOPS_DUCKDB=str(duckdb_path),
+        DBT_PROFILES_DIR=str(profiles_dir),
+        DBT_TARGET_PATH=str(work_dir / "target"),
+        DBT_LOG_PATH=str(work_dir / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DO_NOT_TRACK="1",
+        RUNTIME__DLTHUB_TELEMETRY="false",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWarehouse]:
+    work_dir = tmp_path_factory.mktemp("demo_warehouse")
+    duckdb_path = work_dir / "openai_finops.duckdb"
+    warehouse = DemoWarehouse(duckdb_path, _base_env(duckdb_path, work_dir))
+    load = warehouse.run(sys.executable, "-m", "loader", "--demo", "--quiet", check=False)
+    assert load.returncode == 0, f"demo load failed:\n{load.stdout}\n{load.stderr}"
+    build = warehouse.dbt("build", check=False)
+    assert build.returncode == 0, f"dbt build failed:\n{build.stdout[-6000:]}\n{build.stderr[-3000:]}"
+    yield warehouse

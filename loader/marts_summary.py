@@ -1,0 +1,106 @@
+"""Print a short human summary of the marts: the last line of the README's main command.
+
+    python -m loader.marts_summary [--days 7]
+
+Reads the DuckDB file named by OPENAI_FINOPS_DUCKDB (read-only) after `dbt build`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from decimal import Decimal
+
+import duckdb
+
+DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
+
+
+def _money(value: Decimal | None) -> str:
+    return f"${value or 0:,.2f}"
+
+
+def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
+    cells = [header, *[tuple(str(c) for c in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [title]
+    for index, row in enumerate(cells):
+        lines.append(
+            "  "
+            + "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if index == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def summarize(con: duckdb.DuckDBPyConnection, days: int) -> str:
+    if not _has_table(con, "marts", "fct_openai_cost"):
+        return "No marts yet: run `dbt build` after loading."
+    window = f"""
+        from marts.fct_openai_cost
+        where "ChargePeriodStart" >= (select max("ChargePeriodStart") from marts.fct_openai_cost)
+            - interval '{int(days) - 1} days'
+    """
+    first, last, total = con.execute(
+        f'select min("ChargePeriodStart")::date, max("ChargePeriodStart")::date, sum("BilledCost") {window}'
+    ).fetchone()
+    parts = [f"OpenAI spend {first} to {last} (UTC, last {days} days loaded): {_money(total)}"]
+    by_project = con.execute(
+        f"""select "BillingAccountName", coalesce("SubAccountName", "SubAccountId", '(no project)'),
+                   sum("BilledCost") as cost {window}
+            group by all order by cost desc limit 10"""
+    ).fetchall()
+    parts.append(
+        _table(
+            "\nSpend by project:",
+            ("organization", "project", "billed"),
+            [(org, project, _money(cost)) for org, project, cost in by_project],
+        )
+    )
+    by_model = con.execute(
+        f"""select coalesce("x_Model", '(other: ' || "x_LineItem" || ')'), sum("BilledCost") as cost {window}
+            group by all order by cost desc limit 10"""
+    ).fetchall()
+    parts.append(
+        _table("\nSpend by model:", ("model", "billed"), [(model, _money(cost)) for model, cost in by_model])
+    )
+    if _has_table(con, "marts", "mart_cost_reconciliation"):
+        billed, priced = con.execute(
+            "select sum(billed_cost_usd), sum(usage_list_cost_usd) from marts.mart_cost_reconciliation"
+        ).fetchone()
+        parts.append(
+            f"\nReconciliation: billed {_money(billed)} vs usage x list price {_money(priced)}"
+            f" (gap {_money((billed or 0) - (priced or 0))})"
+        )
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m loader.marts_summary", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--days", type=int, default=7, help="how many of the latest loaded days to summarize")
+    args = parser.parse_args(argv)
+    path = os.environ.get("OPENAI_FINOPS_DUCKDB", DEFAULT_DUCKDB)
+    if not os.path.exists(path):
+        print(f"No warehouse at {path}: run `python -m loader` and `dbt build` first.", file=sys.stderr)
+        return 1
+    with duckdb.connect(path, read_only=True) as con:
+        print(summarize(con, args.days))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from loader import cli
+
+sys.exit(cli.main())

@@ -1,0 +1,219 @@
+"""`python -m loader`: load OpenAI usage, costs and org metadata into the warehouse.
+
+Exit codes: 0 everything loaded; 1 a load or an organization failed; 2 bad flags, dates or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from loader.endpoints import ALL_ENDPOINT_NAMES, parse_endpoint_names
+from loader.settings import (
+    BUCKET_WIDTHS,
+    DEFAULT_BACKFILL_DAYS,
+    DEFAULT_DUCKDB,
+    DEFAULT_LOOKBACK_DAYS,
+    ConfigError,
+    LoaderSettings,
+    Organization,
+    base_url_from_env,
+    configured_organizations,
+    duckdb_path_from_env,
+    pipelines_dir_from_env,
+    select_organizations,
+)
+
+log = logging.getLogger("loader")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: the message is what the user needs.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _utc_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD (UTC)") from None
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 0, got {text!r}")
+    return value
+
+
+def _endpoints(text: str) -> tuple[str, ...]:
+    try:
+        return parse_endpoint_names(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m loader",
+        description=(
+            "Load OpenAI Admin API usage (ten endpoints), costs and organization metadata into "
+            f"the warehouse (DuckDB file from OPENAI_FINOPS_DUCKDB, default {DEFAULT_DUCKDB}), "
+            "incrementally, for every configured organization."
+        ),
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the simulated OpenAI organizations on a free loopback port and load them",
+    )
+    parser.add_argument(
+        "--org",
+        action="append",
+        metavar="ORG",
+        help="load only this organization (configured name or org id); repeatable",
+    )
+    parser.add_argument(
+        "--endpoints",
+        type=_endpoints,
+        metavar="A,B",
+        help=f"comma-separated subset of: {', '.join(ALL_ENDPOINT_NAMES)} (default: all)",
+    )
+    parser.add_argument(
+        "--start",
+        type=_utc_date,
+        metavar="YYYY-MM-DD",
+        help=f"first UTC day to (re)load; default: resume from the last loaded bucket minus the "
+        f"lookback, or {DEFAULT_BACKFILL_DAYS} days back on the first run",
+    )
+    parser.add_argument(
+        "--end", type=_utc_date, metavar="YYYY-MM-DD", help="last UTC day to load, inclusive (default: now)"
+    )
+    parser.add_argument(
+        "--bucket-width",
+        choices=BUCKET_WIDTHS,
+        default="1d",
+        help="bucket width for the usage endpoints (costs are always 1d); default 1d",
+    )
+    parser.add_argument(
+        "--lookback-days",
+        type=_non_negative_int,
+        default=DEFAULT_LOOKBACK_DAYS,
+        metavar="N",
+        help=f"days re-read before the last loaded bucket, as OpenAI restates recent data "
+        f"(default {DEFAULT_LOOKBACK_DAYS}; keep equal to dbt's var lookback_days)",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="drop the selected raw tables and their loader state (all organizations), then reload",
+    )
+    parser.add_argument(
+        "--destination",
+        default="duckdb",
+        help="dlt destination name (default duckdb); others take credentials from dlt config",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="only errors (no progress, no summary)")
+    verbosity.add_argument("--verbose", action="store_true", help="debug output: every page and retry")
+    return parser
+
+
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
+    for name in ("loader",):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def _prepare_environment() -> None:
+    # Telemetry off even if .dlt/config.toml is not found (e.g. run from another directory).
+    os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    if "DLT_PROJECT_DIR" not in os.environ and not Path(".dlt").is_dir() and (REPO_ROOT / ".dlt").is_dir():
+        os.environ["DLT_PROJECT_DIR"] = str(REPO_ROOT)
+
+
+@contextlib.contextmanager
+def _organizations_and_base_url(
+    args: argparse.Namespace,
+) -> Iterator[tuple[tuple[Organization, ...], str, object]]:
+    """Configured organizations, or with --demo the simulated ones served on loopback."""
+    if not args.demo:
+        organizations = configured_organizations()
+        if not organizations:
+            raise ConfigError(
+                "no organizations configured: set OPENAI_ADMIN_KEY, or add "
+                "[sources.openai.organizations.<name>] admin_key to .dlt/secrets.toml"
+            )
+        yield select_organizations(organizations, args.org), base_url_from_env(), None
+        return
+    from loader.simulator import Simulator, SimulatorConfig, serve
+
+    simulator = Simulator(SimulatorConfig())
+    with serve(simulator) as server:
+        organizations = tuple(
+            Organization(name=spec.org_id, org_id=spec.org_id, admin_key=spec.admin_key)
+            for spec in simulator.organizations
+        )
+        log.info("simulated organizations served at %s", server.base_url)
+        yield select_organizations(organizations, args.org), server.base_url, simulator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _prepare_environment()
+    _configure_logging(args.quiet, args.verbose)
+    if args.full_refresh and args.org:
+        parser.error("--full-refresh drops tables shared by all organizations; do not combine it with --org")
+
+    from loader.pipeline import LoadFailed, run_load  # imported late: dlt reads the environment
+    from loader.summary import format_summary
+
+    try:
+        with _organizations_and_base_url(args) as (organizations, base_url, simulator):
+            settings = LoaderSettings(
+                organizations=organizations,
+                base_url=base_url,
+                endpoints=args.endpoints or (),
+                start=args.start,
+                end=args.end,
+                bucket_width=args.bucket_width,
+                lookback_days=args.lookback_days,
+                full_refresh=args.full_refresh,
+                destination=args.destination,
+                duckdb_path=duckdb_path_from_env(),
+                pipelines_dir=pipelines_dir_from_env(),
+                # The simulator has its own clock; load up to its "now", not the wall clock's.
+                now=getattr(simulator, "now", None),
+            )
+            result = run_load(settings)
+    except ConfigError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    except LoadFailed as error:
+        print(f"{parser.prog}: load failed: {error}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(format_summary(result, settings))
+    if result.report.failures:
+        for org, table, message in result.report.failures:
+            print(f"{parser.prog}: {org} failed ({table}): {message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,203 @@
+"""HTTP client for OpenAI's Admin API: GET only, one session per organization, retries, no key leaks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from loader.settings import Organization, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+Params = Mapping[str, Any]
+
+_SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-*.]+")
+
+
+class LoaderError(Exception):
+    """A failure the run reports per organization; its message never contains a key."""
+
+
+class AuthError(LoaderError):
+    """401/403: the key is wrong or lacks the scope; retrying cannot help."""
+
+
+class RequestFailed(LoaderError):
+    """A request failed for good (after retries, or a non-retryable status)."""
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def _mask(text: str, secret: str) -> str:
+    """Remove the key, and anything shaped like a key, from text we did not write ourselves."""
+    if secret:
+        text = text.replace(secret, "***")
+    return _SECRET_LIKE.sub(lambda match: f"sk-...{match.group(0)[-4:]}", text)
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # HTTP-date form: fall back to our own backoff
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+        message = str(error.get("message") or "").strip()
+    except (ValueError, AttributeError):
+        message = ""
+    return message or response.reason or "no message"
+
+
+class AdminApiClient:
+    def __init__(self, organization: Organization, base_url: str, policy: RetryPolicy) -> None:
+        self.organization = organization
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {organization.admin_key}",
+                "Accept": "application/json",
+                "User-Agent": "openai-finops-loader",
+            }
+        )
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> AdminApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _where(self, path: str, page: int) -> str:
+        return f"organization {self.organization.label}: GET {path} page {page}"
+
+    def _sleep(self, attempt: int, retry_after: float | None) -> None:
+        backoff = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** (attempt - 1))
+        delay = random.uniform(backoff / 2, backoff)  # jitter spreads out parallel retries
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.policy.backoff_cap))
+        time.sleep(delay * self.policy.sleep_scale)
+
+    def get_json(
+        self, path: str, params: Params, page: int, validate: Callable[[Any], bool]
+    ) -> dict[str, Any]:
+        """GET one page; retry 429/5xx/connection errors/malformed bodies with capped backoff."""
+        where = self._where(path, page)
+        last_reason = ""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                return self._get_once(path, params, where, validate)
+            except _Retryable as retry:
+                last_reason = retry.reason
+                if attempt == self.policy.max_attempts:
+                    break
+                log.debug("%s: %s; retry %d", where, retry.reason, attempt)
+                self._sleep(attempt, retry.retry_after)
+        raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {last_reason}")
+
+    def _get_once(
+        self, path: str, params: Params, where: str, validate: Callable[[Any], bool]
+    ) -> dict[str, Any]:
+        self.requests_made += 1
+        try:
+            response = self.session.get(
+                self.base_url + path,
+                params=params,
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+            )
+            body = response.content
+        except requests.RequestException as error:
+            # Covers refused/reset connections, timeouts and bodies cut short mid-transfer.
+            raise _Retryable(
+                f"{type(error).__name__}: {_mask(str(error), self.organization.admin_key)}"
+            ) from None
+        key = self.organization.admin_key
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError(
+                f"{where}: HTTP {status}: needs an Admin key with the api.usage.read scope "
+                f"(key {self.organization.key_hint}): {_mask(_error_message(response), key)}"
+            )
+        if status == 429:
+            raise _Retryable("HTTP 429 (rate limited)", _retry_after_seconds(response))
+        if status >= 500:
+            raise _Retryable(f"HTTP {status}", _retry_after_seconds(response))
+        if status != 200:
+            raise RequestFailed(f"{where}: HTTP {status}: {_mask(_error_message(response), key)}")
+        try:
+            # Decimal, never float: costs must stay exact to the last digit OpenAI sends.
+            payload = json.loads(body, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise _Retryable(f"malformed JSON body ({type(error).__name__})") from None
+        if not isinstance(payload, dict) or not validate(payload):
+            raise _Retryable("unexpected response shape")
+        return payload
+
+    def iter_report_pages(self, path: str, params: Params) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Bucket pages of a usage/costs report, following `next_page` with the identical query."""
+        page_number = 1
+        query = dict(params)
+        while True:
+            payload = self.get_json(path, query, page_number, _is_report_page)
+            yield page_number, payload
+            next_page = payload.get("next_page")
+            if not payload.get("has_more") or not next_page:
+                return
+            query = {**params, "page": next_page}
+            page_number += 1
+
+    def iter_list(self, path: str, params: Params) -> Iterator[list[dict[str, Any]]]:
+        """Items of a metadata list, page by page, following `after=last_id`."""
+        page_number = 1
+        query = dict(params)
+        while True:
+            payload = self.get_json(path, query, page_number, _is_list_page)
+            items = [item for item in payload["data"] if isinstance(item, dict)]
+            yield items
+            last_id = payload.get("last_id") or (items[-1].get("id") if items else None)
+            if not payload.get("has_more") or not last_id:
+                return
+            query = {**params, "after": last_id}
+            page_number += 1
+
+
+def _is_report_page(payload: dict[str, Any]) -> bool:
+    data = payload.get("data")
+    return (
+        isinstance(data, list)
+        and "has_more" in payload
+        and all(
+            isinstance(bucket, dict)
+            and isinstance(bucket.get("start_time"), int)
+            and isinstance(bucket.get("end_time"), int)
+            and isinstance(bucket.get("results", []), list)
+            for bucket in data
+        )
+    )
+
+
+def _is_list_page(payload: dict[str, Any]) -> bool:
+    return isinstance(payload.get("data"), list) and "has_more" in payload

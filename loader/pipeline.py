@@ -1,0 +1,117 @@
+"""Run the dlt pipeline once: finish what a killed run left, extract, normalize, load, summarize."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+from dlt.common.destination import Destination
+
+from loader.settings import LoaderSettings
+from loader.source import RunContext, RunReport, build_source
+
+log = logging.getLogger("loader")
+
+
+class LoadFailed(Exception):
+    """The load itself (not one organization) failed; the CLI exits 1 with this message."""
+
+
+@dataclass
+class RunResult:
+    report: RunReport
+    duration_seconds: float
+    loaded: bool
+    warehouse_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_by_table(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for stream in self.report.streams:
+            totals[stream.table] += stream.rows
+        return dict(totals)
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.failures
+
+
+def destination_for(settings: LoaderSettings) -> Any:
+    if settings.destination == "duckdb":
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(credentials=str(settings.duckdb_path))
+    # Any other dlt destination by name; its credentials come from dlt config/secrets as usual.
+    return Destination.from_reference(settings.destination)
+
+
+def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
+    settings.pipelines_dir.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=settings.pipeline_name,
+        destination=destination_for(settings),
+        dataset_name=settings.dataset_name,
+        pipelines_dir=str(settings.pipelines_dir.resolve()),
+    )
+
+
+def run_load(settings: LoaderSettings) -> RunResult:
+    began = time.monotonic()
+    pipeline = make_pipeline(settings)
+    try:
+        # A killed run may have left extracted or normalized packages: load them first, exactly
+        # as that run would have; their state was committed with them.
+        if pipeline.has_pending_data:
+            log.info("finishing the load packages of an interrupted run")
+        pipeline.run()
+
+        report = RunReport()
+        run = RunContext(settings, report)
+        try:
+            pipeline.extract(build_source(run), refresh="drop_resources" if settings.full_refresh else None)
+        finally:
+            run.close()
+
+        if not report.any_completed:
+            # Nothing succeeded (e.g. every key refused): leave the warehouse exactly as it was.
+            pipeline.drop_pending_packages()
+            return RunResult(report, time.monotonic() - began, loaded=False)
+        pipeline.normalize()
+        load_info = pipeline.load()
+        load_info.raise_on_failed_jobs()
+    except Exception as error:
+        raise LoadFailed(_describe(error)) from error
+    result = RunResult(report, time.monotonic() - began, loaded=True)
+    result.warehouse_rows = warehouse_row_counts(pipeline)
+    return result
+
+
+def _describe(error: BaseException) -> str:
+    # dlt wraps step failures; the innermost cause is the message a person can act on.
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = getattr(error, "exception", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
+    return f"{type(error).__name__}: {error}"
+
+
+def warehouse_row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    try:
+        tables = pipeline.default_schema.data_table_names()
+    except Exception:  # no schema yet
+        return counts
+    with pipeline.sql_client() as client:
+        for table in sorted(tables):
+            try:
+                rows = client.execute_sql(f"select count(*) from {client.make_qualified_table_name(table)}")
+            except Exception:  # in the schema but not created (no data seen yet)
+                continue
+            counts[table] = int(rows[0][0]) if rows else 0
+    return counts

@@ -1,0 +1,388 @@
+"""The dlt source: one merge resource per raw table, each reading every organization in turn.
+
+Incremental design, per organization and stream (endpoint + bucket width + group-by set):
+- the window is [start, end) with `end` frozen for the whole run, `start` = --start, else the
+  last loaded bucket minus the lookback, else the backfill default; aligned to UTC buckets;
+- rows merge with delete-insert on the bucket (org_id, bucket_width, group_by, bucket_start_at),
+  so a re-read bucket replaces everything stored for it, rows that vanished included;
+- a bucket that comes back empty (or is missing) yields a tombstone row that only deletes;
+- the resource state advances only after a stream's last page, so a failure or a kill re-reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+from dlt.extract.source import DltSource
+
+from loader.client import AdminApiClient, AuthError, LoaderError
+from loader.endpoints import (
+    COSTS_BY_KEY_GROUP_BY,
+    COSTS_ENDPOINT,
+    COSTS_KEY_GROUPING_FROM,
+    COSTS_PAGE_LIMIT,
+    LIST_PAGE_LIMIT,
+    METADATA_FIELDS,
+    USAGE_ENDPOINTS,
+    USAGE_PAGE_LIMITS,
+    ReportEndpoint,
+    group_by_label,
+    result_fields,
+)
+from loader.rows import BUCKET_SECONDS, TOMBSTONE_COLUMN, BucketRows, floor_to_bucket
+from loader.settings import LoaderSettings, Organization
+
+log = logging.getLogger("loader")
+
+Rows = list[dict[str, Any]]
+LOADER_COLUMNS: dict[str, dict[str, Any]] = {
+    "org_id": {"data_type": "text", "nullable": False},
+    "bucket_start_at": {"data_type": "timestamp", "nullable": False},
+    "bucket_end_at": {"data_type": "timestamp", "nullable": False},
+    "bucket_width": {"data_type": "text", "nullable": False},
+    "group_by": {"data_type": "text", "nullable": False},
+    "row_key": {"data_type": "text", "nullable": False},
+}
+BUCKET_MERGE_KEY = ["org_id", "bucket_width", "group_by", "bucket_start_at"]
+
+
+@dataclass
+class StreamOutcome:
+    org: str
+    table: str
+    group_by: str
+    start: datetime | None = None
+    end: datetime | None = None
+    pages: int = 0
+    rows: int = 0
+    completed: bool = False
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    """What the run did, collected while extracting; the CLI prints it as the summary."""
+
+    streams: list[StreamOutcome] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
+    blocked_orgs: set[str] = field(default_factory=set)
+
+    def fail(self, org: Organization, table: str, error: LoaderError) -> None:
+        self.failures.append((org.label, table, str(error)))
+        log.warning("%s", error)
+
+    @property
+    def failed_orgs(self) -> list[str]:
+        return list(dict.fromkeys(org for org, _, _ in self.failures))
+
+    @property
+    def any_completed(self) -> bool:
+        return any(stream.completed for stream in self.streams)
+
+
+class RunContext:
+    """Per-run objects shared by the resources: clients, frozen clock, report. Never global."""
+
+    def __init__(self, settings: LoaderSettings, report: RunReport) -> None:
+        self.settings = settings
+        self.report = report
+        self.now = settings.run_now()
+        self._clients: dict[str, AdminApiClient] = {}
+        self._projects: dict[str, Rows | LoaderError] = {}
+
+    def client(self, org: Organization) -> AdminApiClient:
+        if org.org_id not in self._clients:
+            self._clients[org.org_id] = AdminApiClient(org, self.settings.base_url, self.settings.retry)
+        return self._clients[org.org_id]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+    def projects(self, org: Organization) -> Rows:
+        """The organization's projects (archived included), fetched once per run."""
+        cached = self._projects.get(org.org_id)
+        if cached is None:
+            try:
+                cached = [
+                    item
+                    for page in self.client(org).iter_list(
+                        "/organization/projects", {"limit": LIST_PAGE_LIMIT, "include_archived": "true"}
+                    )
+                    for item in page
+                ]
+            except LoaderError as error:
+                cached = error
+            self._projects[org.org_id] = cached
+        if isinstance(cached, LoaderError):
+            raise cached
+        return cached
+
+    def window(self, last_bucket_start: int | None, width: str, floor: datetime | None) -> tuple[int, int]:
+        settings = self.settings
+        end = int(self.now.timestamp())
+        if settings.end is not None:
+            end = min(end, _midnight(settings.end) + 86_400)
+        if settings.start is not None:
+            start = _midnight(settings.start)
+        elif last_bucket_start is not None:
+            start = last_bucket_start - settings.lookback_days * 86_400
+        else:
+            start = _midnight(self.now.date() - timedelta(days=settings.backfill_days))
+        start = floor_to_bucket(start, width)
+        if floor is not None:
+            start = max(start, int(floor.timestamp()))
+        return start, end
+
+    def per_org(self, table: str, stream: Callable[[Organization], Iterator[Rows]]) -> Iterator[Rows]:
+        """Run `stream` for every organization; a failure is recorded and the next one goes on."""
+        for org in self.settings.organizations:
+            if org.org_id in self.report.blocked_orgs:
+                continue
+            try:
+                yield from stream(org)
+            except AuthError as error:
+                # Every other endpoint would fail the same way: skip this organization from now on.
+                self.report.blocked_orgs.add(org.org_id)
+                self.report.fail(org, table, error)
+            except LoaderError as error:
+                self.report.fail(org, table, error)
+
+
+def _midnight(day: Any) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _report_stream(
+    run: RunContext,
+    org: Organization,
+    endpoint: ReportEndpoint,
+    dimensions: tuple[str, ...],
+    width: str,
+    limit: int,
+    state: dict[str, Any],
+    floor: datetime | None = None,
+) -> Iterator[Rows]:
+    label = group_by_label(dimensions)
+    stream_key = f"{width}|{label}"
+    previous = state.get(stream_key, {}).get("last_bucket_start")
+    start, end = run.window(previous, width, floor)
+    if start >= end:
+        return
+    outcome = StreamOutcome(org.label, endpoint.table, label, _dt(start), _dt(end))
+    run.report.streams.append(outcome)
+    builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT)
+    step = BUCKET_SECONDS[width]
+    params = {
+        "start_time": start,
+        "end_time": end,
+        "bucket_width": width,
+        "limit": limit,
+        "group_by": list(dimensions),
+    }
+    began = time.monotonic()
+    cursor = start  # first bucket start not yet accounted for
+    try:
+        for page_number, payload in run.client(org).iter_report_pages(endpoint.path, params):
+            rows: Rows = []
+            data_rows = 0
+            for bucket in payload["data"]:
+                bucket_start = bucket["start_time"]
+                if bucket_start < start or bucket_start >= end:
+                    continue
+                if bucket_start > cursor:
+                    rows.extend(builder.tombstones(range(cursor, bucket_start, step), end))
+                bucket_rows = builder.bucket(bucket)
+                if bucket_rows:
+                    rows.extend(bucket_rows)
+                    data_rows += len(bucket_rows)
+                else:
+                    rows.extend(builder.tombstones(range(bucket_start, bucket_start + 1), end))
+                cursor = max(cursor, bucket_start + step)
+            outcome.pages = page_number
+            outcome.rows += data_rows
+            log.debug("%s %s [%s] page %d: %d rows", org.label, endpoint.table, label, page_number, data_rows)
+            if rows:
+                yield rows
+        # Only now is the whole window known: buckets the API never returned are empty too.
+        tail = list(builder.tombstones(range(cursor, end, step), end))
+        if tail:
+            yield tail
+    except LoaderError as error:
+        outcome.error = str(error)
+        raise
+    last_bucket = floor_to_bucket(end - 1, width)
+    state[stream_key] = {"last_bucket_start": max(previous or last_bucket, last_bucket)}
+    outcome.completed = True
+    log.info(
+        "%s %s [%s] %s..%s: %d pages, %d rows (%.1fs)",
+        org.label,
+        endpoint.table,
+        label,
+        _dt(start).isoformat(),
+        _dt(end).isoformat(),
+        outcome.pages,
+        outcome.rows,
+        time.monotonic() - began,
+    )
+
+
+def _dt(epoch_seconds: int) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, UTC)
+
+
+def _orgs_state(table: str) -> dict[str, Any]:
+    return dlt.current.resource_state(table).setdefault("orgs", {})
+
+
+def _usage_resource(run: RunContext, endpoint: ReportEndpoint) -> DltResource:
+    width = run.settings.bucket_width
+
+    def stream(org: Organization) -> Iterator[Rows]:
+        state = _orgs_state(endpoint.table).setdefault(org.org_id, {})
+        yield from _report_stream(
+            run, org, endpoint, endpoint.group_by, width, USAGE_PAGE_LIMITS[width], state
+        )
+
+    def usage() -> Iterator[Rows]:
+        yield from run.per_org(endpoint.table, stream)
+
+    return _bucket_resource(usage, endpoint)
+
+
+def _costs_resource(run: RunContext) -> DltResource:
+    def stream(org: Organization) -> Iterator[Rows]:
+        state = _orgs_state(COSTS_ENDPOINT.table).setdefault(org.org_id, {})
+        yield from _report_stream(
+            run, org, COSTS_ENDPOINT, COSTS_ENDPOINT.group_by, "1d", COSTS_PAGE_LIMIT, state
+        )
+        # Key-level costs: OpenAI refuses api_key_id grouping for windows before this day.
+        yield from _report_stream(
+            run,
+            org,
+            COSTS_ENDPOINT,
+            COSTS_BY_KEY_GROUP_BY,
+            "1d",
+            COSTS_PAGE_LIMIT,
+            state,
+            floor=COSTS_KEY_GROUPING_FROM,
+        )
+
+    def costs() -> Iterator[Rows]:
+        yield from run.per_org(COSTS_ENDPOINT.table, stream)
+
+    return _bucket_resource(costs, COSTS_ENDPOINT)
+
+
+def _bucket_resource(generator: Callable[[], Iterator[Rows]], endpoint: ReportEndpoint) -> DltResource:
+    columns: dict[str, dict[str, Any]] = {**LOADER_COLUMNS, **result_fields(endpoint)}
+    columns[TOMBSTONE_COLUMN] = {"data_type": "bool", "nullable": True, "hard_delete": True}
+    return dlt.resource(
+        generator,
+        name=endpoint.table,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        primary_key="row_key",
+        merge_key=BUCKET_MERGE_KEY,
+        columns=columns,
+    )
+
+
+def _metadata_resource(
+    run: RunContext,
+    table: str,
+    primary_key: list[str],
+    fetch: Callable[[Organization], Iterator[Rows]],
+) -> DltResource:
+    def stream(org: Organization) -> Iterator[Rows]:
+        outcome = StreamOutcome(org.label, table, "")
+        run.report.streams.append(outcome)
+        try:
+            for rows in fetch(org):
+                outcome.pages += 1
+                outcome.rows += len(rows)
+                if rows:
+                    yield rows
+        except LoaderError as error:
+            outcome.error = str(error)
+            raise
+        outcome.completed = True
+        log.info("%s %s: %d rows", org.label, table, outcome.rows)
+
+    def metadata() -> Iterator[Rows]:
+        yield from run.per_org(table, stream)
+
+    columns: dict[str, dict[str, Any]] = {"org_id": {"data_type": "text", "nullable": False}}
+    if table in ("project_api_keys", "project_service_accounts"):
+        columns["project_id"] = {"data_type": "text", "nullable": False}
+    columns.update({name: {"data_type": kind} for name, kind in METADATA_FIELDS[table].items()})
+    for key in primary_key:
+        columns[key]["nullable"] = False
+    return dlt.resource(
+        metadata,
+        name=table,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        primary_key=primary_key,
+        columns=columns,
+    )
+
+
+def _metadata_resources(run: RunContext) -> list[DltResource]:
+    def projects(org: Organization) -> Iterator[Rows]:
+        yield [{"org_id": org.org_id, **item} for item in run.projects(org)]
+
+    def users(org: Organization) -> Iterator[Rows]:
+        for page in run.client(org).iter_list("/organization/users", {"limit": LIST_PAGE_LIMIT}):
+            yield [{"org_id": org.org_id, **item} for item in page]
+
+    def per_project(suffix: str, params: dict[str, Any]) -> Callable[[Organization], Iterator[Rows]]:
+        def fetch(org: Organization) -> Iterator[Rows]:
+            for project in run.projects(org):
+                project_id = project["id"]
+                path = f"/organization/projects/{project_id}/{suffix}"
+                for page in run.client(org).iter_list(path, {"limit": LIST_PAGE_LIMIT, **params}):
+                    yield [{"org_id": org.org_id, "project_id": project_id, **item} for item in page]
+
+        return fetch
+
+    return [
+        _metadata_resource(run, "projects", ["org_id", "id"], projects),
+        _metadata_resource(run, "users", ["org_id", "id"], users),
+        _metadata_resource(
+            run,
+            "project_api_keys",
+            ["org_id", "project_id", "id"],
+            per_project("api_keys", {"owner_project_access": "any"}),
+        ),
+        _metadata_resource(
+            run,
+            "project_service_accounts",
+            ["org_id", "project_id", "id"],
+            per_project("service_accounts", {}),
+        ),
+    ]
+
+
+@dlt.source(name="openai", max_table_nesting=2)
+def openai_source(run: RunContext) -> list[DltResource]:
+    """Every selected endpoint of every configured organization, as merge resources."""
+    wanted = set(run.settings.endpoints) if run.settings.endpoints else None
+    resources = [_usage_resource(run, endpoint) for endpoint in USAGE_ENDPOINTS]
+    resources.append(_costs_resource(run))
+    resources.extend(_metadata_resources(run))
+    names = {endpoint.table: endpoint.name for endpoint in USAGE_ENDPOINTS}
+    return [
+        resource
+        for resource in resources
+        if wanted is None or names.get(resource.name, resource.name) in wanted
+    ]
+
+
+def build_source(run: RunContext) -> DltSource:
+    return openai_source(run)

@@ -1,0 +1,55 @@
+"""The end-of-run summary: rows per table, windows, duration, failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from loader.pipeline import RunResult
+from loader.settings import LoaderSettings
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        for row in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return lines
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def format_summary(result: RunResult, settings: LoaderSettings) -> str:
+    lines = [
+        f"Loaded into {settings.destination} dataset {settings.dataset_name}"
+        + (f" ({settings.duckdb_path})" if settings.destination == "duckdb" else "")
+    ]
+    loaded = result.rows_by_table
+    tables = sorted(set(loaded) | set(result.warehouse_rows))
+    lines += _table(
+        ("table", "rows read this run", "rows in warehouse"),
+        [
+            (
+                t,
+                f"{loaded.get(t, 0):,}",
+                f"{result.warehouse_rows[t]:,}" if t in result.warehouse_rows else "-",
+            )
+            for t in tables
+        ],
+    )
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for stream in result.report.streams:
+        if stream.start and stream.end:
+            low, high = windows.get(stream.org, (stream.start, stream.end))
+            windows[stream.org] = (min(low, stream.start), max(high, stream.end))
+    for org, (low, high) in windows.items():
+        lines.append(f"window {org}: {_day(low)} .. {_day(high)} UTC")
+    if not result.loaded:
+        lines.append("nothing loaded: no endpoint completed")
+    lines.append(f"duration: {result.duration_seconds:.1f} s")
+    failed = result.report.failed_orgs
+    lines.append(f"failed organizations: {', '.join(failed)}" if failed else "failures: none")
+    return "\n".join(lines)

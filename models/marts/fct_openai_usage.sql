@@ -1,0 +1,123 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='usage_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#- Every usage endpoint in one fact. Each endpoint lists the dimensions and quantities it
+    reports; the rest are typed nulls, so the union has one column set. -#}
+{%- set dimensions = {
+    'project_id': dbt.type_string(),
+    'user_id': dbt.type_string(),
+    'api_key_id': dbt.type_string(),
+    'model': dbt.type_string(),
+    'service_tier': dbt.type_string(),
+    'is_batch': dbt.type_boolean(),
+    'image_size': dbt.type_string(),
+    'image_source': dbt.type_string(),
+    'context_level': dbt.type_string(),
+    'vector_store_id': dbt.type_string(),
+} -%}
+{%- set quantities = [
+    'input_tokens', 'input_cached_tokens', 'input_cache_write_tokens', 'input_uncached_tokens',
+    'output_tokens', 'input_text_tokens', 'input_audio_tokens', 'input_image_tokens',
+    'input_cached_text_tokens', 'input_cached_audio_tokens', 'input_cached_image_tokens',
+    'output_text_tokens', 'output_audio_tokens', 'output_image_tokens', 'num_model_requests',
+    'images', 'characters', 'seconds', 'usage_bytes', 'num_sessions', 'num_requests',
+] -%}
+{%- set completions_quantities = quantities[:15] -%}
+{%- set user_level = ['project_id', 'user_id', 'api_key_id', 'model'] -%}
+{%- set endpoints = [
+    {'name': 'completions', 'dims': user_level + ['service_tier', 'is_batch'], 'qty': completions_quantities},
+    {'name': 'embeddings', 'dims': user_level, 'qty': ['input_tokens', 'num_model_requests']},
+    {'name': 'moderations', 'dims': user_level, 'qty': ['input_tokens', 'num_model_requests']},
+    {'name': 'images', 'dims': user_level + ['image_size', 'image_source'], 'qty': ['images', 'num_model_requests']},
+    {'name': 'audio_speeches', 'dims': user_level, 'qty': ['characters', 'num_model_requests']},
+    {'name': 'audio_transcriptions', 'dims': user_level, 'qty': ['seconds', 'num_model_requests']},
+    {'name': 'vector_stores', 'dims': ['project_id'], 'qty': ['usage_bytes']},
+    {'name': 'code_interpreter_sessions', 'dims': ['project_id'], 'qty': ['num_sessions']},
+    {'name': 'file_search_calls', 'dims': ['project_id', 'user_id', 'api_key_id', 'vector_store_id'], 'qty': ['num_requests']},
+    {'name': 'web_search_calls', 'dims': user_level + ['context_level'], 'qty': ['num_model_requests', 'num_requests']},
+] -%}
+
+with
+
+{% for endpoint in endpoints -%}
+usage_{{ endpoint.name }} as (
+    select * from {{ ref('stg_openai__usage_' ~ endpoint.name) }}
+),
+
+{% endfor -%}
+
+unioned as (
+    {%- for endpoint in endpoints %}
+    select
+        org_id,
+        '{{ endpoint.name }}' as endpoint,
+        bucket_width,
+        bucket_start_at,
+        bucket_end_at,
+        group_by,
+        {%- for dimension, data_type in dimensions.items() %}
+        {% if dimension in endpoint.dims -%}
+            {{ dimension }},
+        {%- else -%}
+            cast(null as {{ data_type }}) as {{ dimension }},
+        {%- endif %}
+        {%- endfor %}
+        {%- for quantity in quantities %}
+        {% if quantity in endpoint.qty -%}
+            {{ quantity }}
+        {%- else -%}
+            cast(null as {{ dbt.type_bigint() }}) as {{ quantity }}
+        {%- endif %}{{ "," if not loop.last }}
+        {%- endfor %}
+    from usage_{{ endpoint.name }}
+    where bucket_width = '{{ var("usage_bucket_width", "1d") }}'
+    {%- if is_incremental() %}
+        and bucket_start_at >= (
+            select {{ dbt.dateadd('day', -1 * var('lookback_days'), 'max(bucket_start_at)') }}
+            from {{ this }}
+        )
+    {%- endif %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+{#- The loader asks each endpoint for every dimension it allows; should a table hold several
+    group-by sets, only the most detailed one (longest set) is kept so that nothing is counted
+    twice. -#}
+most_detailed as (
+    select
+        *,
+        max({{ dbt.length('group_by') }}) over (partition by endpoint) as max_group_by_length
+    from unioned
+),
+
+final as (
+    select
+        {{ generate_surrogate_key([
+            'org_id', 'endpoint', 'bucket_width', 'bucket_start_at', 'project_id', 'user_id',
+            'api_key_id', 'model', 'service_tier', 'is_batch', 'image_size', 'image_source',
+            'context_level', 'vector_store_id',
+        ]) }} as usage_id,
+        org_id,
+        endpoint,
+        bucket_width,
+        bucket_start_at,
+        bucket_end_at,
+        cast(bucket_start_at as date) as usage_date,
+        {%- for dimension in dimensions %}
+        {{ dimension }},
+        {%- endfor %}
+        {%- for quantity in quantities %}
+        {{ quantity }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from most_detailed
+    where {{ dbt.length('group_by') }} = max_group_by_length
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{#- One row per loaded cost result (row_key): the latest load of each. -#}
+{%- set columns = [
+    {'name': 'org_id', 'type': 'string'},
+    {'name': 'bucket_start_at', 'type': 'timestamp'},
+    {'name': 'bucket_end_at', 'type': 'timestamp'},
+    {'name': 'bucket_width', 'type': 'string'},
+    {'name': 'group_by', 'type': 'string'},
+    {'name': 'row_key', 'type': 'string'},
+    {'name': 'object', 'type': 'string', 'alias': 'result_object'},
+    {'name': 'amount__value', 'type': 'money', 'alias': 'amount_value'},
+    {'name': 'amount__currency', 'type': 'string', 'alias': 'amount_currency'},
+    {'name': 'line_item', 'type': 'string'},
+    {'name': 'project_id', 'type': 'string'},
+    {'name': 'api_key_id', 'type': 'string'},
+    {'name': 'quantity', 'type': 'quantity'},
+    {'name': 'quantity_unit', 'type': 'string'},
+    {'name': 'organization_name', 'type': 'string'},
+    {'name': 'project_name', 'type': 'string'},
+    {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
+] -%}
+
+with source as (
+    {{ select_source_columns(source('openai_raw', 'costs'), columns) }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by row_key
+            order by {{ load_id_sort_key('dlt_load_id') }} desc
+        ) as load_rank
+    from source
+),
+
+final as (
+    select
+        org_id,
+        bucket_start_at,
+        bucket_end_at,
+        bucket_width,
+        group_by,
+        row_key,
+        result_object,
+        amount_value,
+        amount_currency,
+        line_item,
+        project_id,
+        api_key_id,
+        quantity,
+        quantity_unit,
+        organization_name,
+        project_name,
+        dlt_load_id
+    from ranked
+    where load_rank = 1
+)
+
+select * from final

@@ -1,0 +1,45 @@
+{#- One row per loaded code interpreter sessions usage result (row_key): the latest load of each. -#}
+{%- set columns = [
+    {'name': 'org_id', 'type': 'string'},
+    {'name': 'bucket_start_at', 'type': 'timestamp'},
+    {'name': 'bucket_end_at', 'type': 'timestamp'},
+    {'name': 'bucket_width', 'type': 'string'},
+    {'name': 'group_by', 'type': 'string'},
+    {'name': 'row_key', 'type': 'string'},
+    {'name': 'object', 'type': 'string', 'alias': 'result_object'},
+    {'name': 'project_id', 'type': 'string'},
+    {'name': 'num_sessions', 'type': 'bigint'},
+    {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
+] -%}
+
+with source as (
+    {{ select_source_columns(source('openai_raw', 'usage_code_interpreter_sessions'), columns) }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by row_key
+            order by {{ load_id_sort_key('dlt_load_id') }} desc
+        ) as load_rank
+    from source
+),
+
+final as (
+    select
+        org_id,
+        bucket_start_at,
+        bucket_end_at,
+        bucket_width,
+        group_by,
+        row_key,
+        result_object,
+        project_id,
+        num_sessions,
+        dlt_load_id
+    from ranked
+    where load_rank = 1
+)
+
+select * from final

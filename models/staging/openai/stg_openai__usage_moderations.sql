@@ -1,0 +1,53 @@
+{#- One row per loaded moderations usage result (row_key): the latest load of each. -#}
+{%- set columns = [
+    {'name': 'org_id', 'type': 'string'},
+    {'name': 'bucket_start_at', 'type': 'timestamp'},
+    {'name': 'bucket_end_at', 'type': 'timestamp'},
+    {'name': 'bucket_width', 'type': 'string'},
+    {'name': 'group_by', 'type': 'string'},
+    {'name': 'row_key', 'type': 'string'},
+    {'name': 'object', 'type': 'string', 'alias': 'result_object'},
+    {'name': 'project_id', 'type': 'string'},
+    {'name': 'user_id', 'type': 'string'},
+    {'name': 'api_key_id', 'type': 'string'},
+    {'name': 'model', 'type': 'string'},
+    {'name': 'input_tokens', 'type': 'bigint'},
+    {'name': 'num_model_requests', 'type': 'bigint'},
+    {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
+] -%}
+
+with source as (
+    {{ select_source_columns(source('openai_raw', 'usage_moderations'), columns) }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by row_key
+            order by {{ load_id_sort_key('dlt_load_id') }} desc
+        ) as load_rank
+    from source
+),
+
+final as (
+    select
+        org_id,
+        bucket_start_at,
+        bucket_end_at,
+        bucket_width,
+        group_by,
+        row_key,
+        result_object,
+        project_id,
+        user_id,
+        api_key_id,
+        model,
+        input_tokens,
+        num_model_requests,
+        dlt_load_id
+    from ranked
+    where load_rank = 1
+)
+
+select * from final

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from loader.endpoints import ALL_ENDPOINT_NAMES, parse_endpoint_names
 from loader.settings import (
@@ -131,15 +131,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at emit time (pytest and callers may swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def _configure_logging(quiet: bool, verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
-    for name in ("loader",):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
+    logger = logging.getLogger("loader")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 def _prepare_environment() -> None:

@@ -1,0 +1,89 @@
+"""Bad flags, dates and configuration: one line on stderr, exit code 2, nothing loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loader import cli
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--start", "2026-13-01"], "invalid date '2026-13-01'"),
+        (["--end", "yesterday"], "invalid date 'yesterday'"),
+        (["--bucket-width", "5m"], "argument --bucket-width: invalid choice: '5m'"),
+        (["--lookback-days", "-1"], "expected a whole number of days >= 0"),
+        (["--endpoints", "completions,bogus"], "unknown endpoint 'bogus'"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["--quiet", "--verbose"], "not allowed with argument"),
+        (["--full-refresh", "--org", "acme"], "do not combine it with --org"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("python -m loader: error: ")
+    assert fragment in lines[0]
+
+
+def test_start_after_end_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-unused-0000")
+    assert cli.main(["--start", "2026-03-10", "--end", "2026-03-01"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "python -m loader: error: --start 2026-03-10 is after --end 2026-03-01"
+    )
+
+
+def test_no_organization_configured_exits_2(tmp_path: Path) -> None:
+    # An empty dlt project dir, so a developer's own .dlt/secrets.toml cannot configure anything.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DLT_PROJECT_DIR": str(tmp_path),
+        "OPENAI_FINOPS_DUCKDB": str(tmp_path / "w.duckdb"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "loader"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "python -m loader: error: no organizations configured: set OPENAI_ADMIN_KEY, or add "
+        "[sources.openai.organizations.<name>] admin_key to .dlt/secrets.toml"
+    ]
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in (
+        "--demo",
+        "--org",
+        "--endpoints",
+        "--start",
+        "--end",
+        "--bucket-width",
+        "--lookback-days",
+        "--full-refresh",
+        "--destination",
+        "--quiet",
+        "--verbose",
+    ):
+        assert flag in text

@@ -1,0 +1,108 @@
+"""Merge semantics and exact decimals on hand-written costs payloads (a stub server, offline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from loader.pipeline import run_load
+from loader.settings import LoaderSettings, Organization, RetryPolicy
+from loader_stub_api import DAY, CostsStub, serve_costs
+
+D1 = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp())
+D2, D3 = D1 + DAY, D1 + 2 * DAY
+ORG = Organization(name="stub", org_id="org-stub", admin_key="sk-admin-stub-key-0001")
+
+
+def _settings(base_url: str, tmp_path: Path) -> LoaderSettings:
+    return LoaderSettings(
+        organizations=(ORG,),
+        base_url=base_url,
+        endpoints=("costs",),
+        start=date(2026, 1, 5),
+        end=date(2026, 1, 7),
+        duckdb_path=tmp_path / "w.duckdb",
+        pipelines_dir=tmp_path / "pipelines",
+        now=datetime(2026, 1, 10, tzinfo=UTC),
+        retry=RetryPolicy(sleep_scale=0.001),
+    )
+
+
+def _result(line_item: str, value: str, **extra: str) -> str:
+    fields = "".join(f', "{name}": {text}' for name, text in extra.items())
+    return (
+        '{"object": "organization.costs.result", "amount": {"value": ' + value + ', "currency": "usd"}, '
+        f'"line_item": "{line_item}", "project_id": "proj_a"{fields}}}'
+    )
+
+
+def _rows(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(
+            "select cast(bucket_start_at as date), group_by, line_item, amount__value "
+            "from openai_raw.costs where group_by = 'line_item,project_id' order by all"
+        ).fetchall()
+
+
+def test_amounts_are_exact_decimals_whatever_the_json_type(tmp_path: Path) -> None:
+    stub = CostsStub()
+    stub.days[D1] = (
+        "["
+        + ", ".join(
+            [
+                _result("a, input", "0.00012073404268330895"),
+                _result("b, input", '"0.000004500000000000000000000000000000000"'),
+                _result("c, input", '"0E-6176"'),
+                _result("d, input", "12", quantity="1234.5", quantity_unit='"tokens"'),
+                # Undocumented field, and optional keys missing entirely (quirk #5).
+                '{"object": "organization.costs.result", "amount": {"value": "7.25", "currency": "usd"}, '
+                '"line_item": "e, output", "project_name": "Alpha"}',
+            ]
+        )
+        + "]"
+    )
+    with serve_costs(stub) as base_url:
+        result = run_load(_settings(base_url, tmp_path))
+    assert result.ok
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        types = dict(
+            con.sql(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'openai_raw' and table_name = 'costs'"
+            ).fetchall()
+        )
+        rows = con.sql(
+            "select line_item, amount__value, quantity, quantity_unit, project_id, project_name "
+            "from openai_raw.costs where group_by = 'line_item,project_id' order by line_item"
+        ).fetchall()
+    assert types["amount__value"] == "DECIMAL(38,18)"
+    assert types["quantity"] == "DECIMAL(38,9)"
+    assert not [name for name in types if "__v_" in name]  # never a variant column
+    assert rows == [
+        ("a, input", Decimal("0.000120734042683309"), None, None, "proj_a", None),
+        ("b, input", Decimal("0.000004500000000000"), None, None, "proj_a", None),
+        ("c, input", Decimal("0E-18"), None, None, "proj_a", None),
+        ("d, input", Decimal("12.000000000000000000"), Decimal("1234.500000000"), "tokens", "proj_a", None),
+        ("e, output", Decimal("7.250000000000000000"), None, None, None, "Alpha"),
+    ]
+
+
+def test_restated_bucket_replaces_rows_and_empty_bucket_clears_them(tmp_path: Path) -> None:
+    stub = CostsStub()
+    stub.days[D1] = f"[{_result('a', '1.5')}, {_result('b', '2.5')}]"
+    stub.days[D2] = f"[{_result('a', '3')}]"
+    stub.days[D3] = f"[{_result('a', '4')}]"
+    with serve_costs(stub) as base_url:
+        assert run_load(_settings(base_url, tmp_path)).ok
+        assert len(_rows(tmp_path / "w.duckdb")) == 4
+        # Day 1 restated with one row gone, day 2 now empty, day 3 missing from the response.
+        stub.days[D1] = f"[{_result('a', '1.25')}]"
+        stub.days[D2] = "[]"
+        stub.missing.add(D3)
+        assert run_load(_settings(base_url, tmp_path)).ok
+    assert _rows(tmp_path / "w.duckdb") == [
+        (date(2026, 1, 5), "line_item,project_id", "a", Decimal("1.250000000000000000")),
+    ]

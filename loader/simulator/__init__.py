@@ -1,0 +1,12 @@
+"""A deterministic simulated OpenAI organization serving the Admin API Usage/Costs endpoints.
+
+sim = Simulator(SimulatorConfig(seed=7, now=datetime(2026, 3, 10, 9, 30, tzinfo=UTC)))
+with serve(sim) as server:
+    server.base_url  # http://127.0.0.1:PORT/v1
+"""
+
+from loader.simulator.config import OrganizationSpec, SimulatorConfig
+from loader.simulator.server import RequestRecord, SimulatorServer, serve
+from loader.simulator.simulator import Simulator
+
+__all__ = ["OrganizationSpec", "RequestRecord", "Simulator", "SimulatorConfig", "SimulatorServer", "serve"]

@@ -6,11 +6,12 @@ so their amounts rise until they are final, as OpenAI restates recent days.
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
 
 from loader.simulator import catalog
 from loader.simulator.generator import HOUR, Generator
@@ -20,6 +21,7 @@ from loader.simulator.world import DAY, Organization, Stream
 AMOUNT_QUANTUM = Decimal("1e-12")
 QUANTITY_QUANTUM = Decimal("1e-9")
 GIB = 1 << 30
+FINAL_CACHE_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,10 @@ class CostModel:
         self.generator = generator
         self.multiplier = 1 + price_drift
         self.restatement_days = restatement_days
-        self._final = lru_cache(maxsize=64)(self._final_day)
-        self._orgs: dict[str, Organization] = {}
+        # Final days never change: keep recent ones, bounded by row count rather than day count.
+        self._final: OrderedDict[tuple[str, int], tuple[CostAtom, ...]] = OrderedDict()
+        self._final_rows = 0
+        self._lock = threading.Lock()
 
     def _amount(self, line_item: str, quantity: Decimal) -> Decimal:
         row = catalog.PRICES[line_item]
@@ -123,9 +127,22 @@ class CostModel:
             )
         return atoms
 
-    def _final_day(self, org_id: str, day: int) -> tuple[CostAtom, ...]:
-        org = self._orgs[org_id]
-        return tuple(self._atoms(self._quantities(org, day, None), day, None))
+    def _final_day(self, org: Organization, day: int) -> tuple[CostAtom, ...]:
+        key = (org.org_id, day)
+        with self._lock:
+            hit = self._final.get(key)
+            if hit is not None:
+                self._final.move_to_end(key)
+                return hit
+        atoms = tuple(self._atoms(self._quantities(org, day, None), day, None))
+        with self._lock:
+            if key not in self._final:
+                self._final[key] = atoms
+                self._final_rows += len(atoms)
+                while self._final_rows > FINAL_CACHE_ROWS and len(self._final) > 1:
+                    _, evicted = self._final.popitem(last=False)
+                    self._final_rows -= len(evicted)
+        return atoms
 
     def day_atoms(self, org: Organization, day: int, now: int) -> Sequence[CostAtom]:
         """What /costs serves for `day` when the clock reads `now` (epoch seconds)."""
@@ -134,7 +151,6 @@ class CostModel:
             return ()
         age = today - day
         if age >= self.restatement_days and age > 0:
-            self._orgs[org.org_id] = org
-            return self._final(org.org_id, day)
+            return self._final_day(org, day)
         until = now if day == today else None
         return self._atoms(self._quantities(org, day, until), day, age)

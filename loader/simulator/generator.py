@@ -126,6 +126,23 @@ class Generator:
         d = hot_digest(self.seed, key, day * 24 + hour, _SALT_MINUTES, 64)
         return _spread(hours[hour], [8 + d[m] for m in range(60)])
 
+    def bucket(self, s: Stream, start: int, end: int) -> tuple[int, ...] | None:
+        """Like `interval`, with fast paths for whole aligned days and hours."""
+        if start % HOUR == 0:
+            if end - start == DAY and start % DAY == 0:
+                v = self.day(s, start // DAY)
+                return v if v[0] else None
+            if end - start == HOUR:
+                day = start // DAY
+                if not self._active(s, day):
+                    return None
+                hours = self.hours(s, day)
+                if hours is None:
+                    return None
+                v = hours[(start - day * DAY) // HOUR]
+                return v if v[0] else None
+        return self.interval(s, start, end)
+
     def interval(self, s: Stream, start: int, end: int) -> tuple[int, ...] | None:
         """Field totals of the activity whose minute starts in [start, end); None if nothing."""
         acc: list[int] | None = None

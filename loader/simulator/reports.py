@@ -131,6 +131,9 @@ class Reports:
         limit = _limit(q, *USAGE_LIMITS[width_name])
         group_by = _group_by(q, ep.group_dims)
         streams = self._filter(org.by_endpoint.get(name, []), ep, q)
+        prepared = [(s, tuple(s.dim(g) for g in group_by)) for s in streams]
+        distinct = sorted({k for _, k in prepared}, key=lambda k: tuple((x is None, str(x)) for x in k))
+        rank = {k: i for i, k in enumerate(distinct)}
         start, end = _window(q, now)
         position = q.cursor_position()
         cur = start if position is None else position
@@ -138,7 +141,9 @@ class Reports:
         while cur < end and len(buckets) < limit:
             b_end = min((cur // width + 1) * width, end)
             buckets.append(
-                _bucket(cur, b_end, self._usage_results(ep, streams, group_by, cur, b_end), self.extras)
+                _bucket(
+                    cur, b_end, self._usage_results(ep, prepared, rank, group_by, cur, b_end), self.extras
+                )
             )
             cur = b_end
         return _page(buckets, q, cur if cur < end else None)
@@ -168,21 +173,22 @@ class Reports:
     def _usage_results(
         self,
         ep: catalog.UsageEndpoint,
-        streams: list[Stream],
+        prepared: list[tuple[Stream, tuple[object, ...]]],
+        rank: dict[tuple[object, ...], int],
         group_by: tuple[str, ...],
         start: int,
         end: int,
     ) -> list[dict[str, object]]:
+        gen = self.generator
         groups: dict[tuple[object, ...], list[int]] = {}
-        for s in streams:
+        for s, key in prepared:
             if ep.level:
-                level = self.generator.level(s, start // DAY)
+                level = gen.level(s, start // DAY)
                 v: Sequence[int] | None = (level,) if level else None
             else:
-                v = self.generator.interval(s, start, end)
+                v = gen.bucket(s, start, end)
             if v is None:
                 continue
-            key = tuple(s.dim(g) for g in group_by)
             acc = groups.get(key)
             if acc is None:
                 groups[key] = list(v)
@@ -190,20 +196,21 @@ class Reports:
                 for i, x in enumerate(v):
                     acc[i] += x
         results = []
-        for i, key in enumerate(sorted(groups, key=lambda k: tuple((x is None, str(x)) for x in k))):
+        absent_dims = ("user_id", "api_key_id") if self.extras else ()
+        ungrouped = [d for d in ep.group_dims if d not in group_by]
+        for key in sorted(groups, key=rank.__getitem__):
             v = groups[key]
             row: dict[str, object] = {"object": ep.result_object}
             row.update(
                 _completion_fields(v) if ep.name == "completions" else dict(zip(ep.fields, v, strict=True))
             )
-            dims = dict(zip(group_by, key, strict=True))
-            salt = zlib.crc32(f"{start}|{i}".encode())
-            for d in ep.group_dims:
-                if d in dims:
-                    row[d] = dims[d]
-                elif not (self.extras and d in ("user_id", "api_key_id") and salt % 2):
+            row.update(zip(group_by, key, strict=True))
+            # depends on the row's identity only, so filters never change how a row looks
+            salt = zlib.crc32(f"{start}{key}".encode()) >> 3
+            for d in ungrouped:
+                if not (salt & 1 and d in absent_dims):
                     row[d] = None  # else: absent instead of null, as live
-            if self.extras and ep.name == "completions" and salt % 3 == 0:
+            if absent_dims and ep.name == "completions" and salt % 3 == 0:
                 for f in _OPTIONAL_COMPLETION_FIELDS:
                     if row[f] == 0:
                         del row[f]
@@ -263,7 +270,7 @@ class Reports:
                 acc[1] += a.quantity
         names = {p.id: p.name for p in org.projects}
         results = []
-        for i, key in enumerate(sorted(groups, key=lambda k: tuple((x is None, str(x)) for x in k))):
+        for key in sorted(groups, key=lambda k: tuple((x is None, str(x)) for x in k)):
             amount, quantity = groups[key]
             values = dict(zip(dims, key, strict=True))
             salt = zlib.crc32(f"{day}|{'|'.join(map(str, key))}".encode())
@@ -274,7 +281,7 @@ class Reports:
                 "line_item": line_item,
                 "project_id": values.get("project_id"),
             }
-            if "api_key_id" in values or not (self.extras and i % 2):
+            if "api_key_id" in values or not (self.extras and salt & 4):
                 row["api_key_id"] = values.get("api_key_id")  # else absent, as live
             row["quantity"] = raw_number(quantity) if line_item is not None else None
             row["quantity_unit"] = (
@@ -285,7 +292,7 @@ class Reports:
                 row["organization_name"] = org.spec.name
                 if row["project_id"] is not None:
                     row["project_name"] = names.get(str(row["project_id"]))
-                if i % 2 == 0:
+                if salt & 8:
                     row["user_id"] = None
             results.append(row)
         return results

@@ -286,6 +286,7 @@ class _Builder:
             self._key_streams(k, next(p for p in projects if p.id == k.project_id))
         for p in projects:
             self._project_streams(p)
+        self._ensure_coverage(projects, keys)
         self._cost_only_streams(projects, keys)
         anomalies = self._anomalies(projects, keys)
         return Organization(
@@ -512,6 +513,45 @@ class _Builder:
                 _loguniform(rng, 10, 500) * scale,
                 (rng.uniform(1.0, 1.6),),
             )
+
+    def _ensure_coverage(self, projects: list[Project], keys: list[ApiKey]) -> None:
+        """Small random organizations still use every endpoint, tier and batch at least twice."""
+        live = [k for k in keys if k.end_day is None and not k.deleted]
+        live = [k for k in live if next(p for p in projects if p.id == k.project_id).archived_at is None]
+        by_id = {p.id: p for p in projects}
+
+        def ongoing(pred: object) -> int:
+            return sum(1 for s in self.streams if s.end_day is None and pred(s))  # type: ignore[operator]
+
+        for i, endpoint in enumerate(
+            (
+                "embeddings",
+                "moderations",
+                "images",
+                "audio_speeches",
+                "audio_transcriptions",
+                "file_search_calls",
+                "web_search_calls",
+            )
+        ):
+            for j in range(max(0, 2 - ongoing(lambda s, e=endpoint: s.endpoint == e))):
+                k = live[(i * 3 + j) % len(live)]
+                self._other(endpoint, by_id[k.project_id], k, 1.0)
+        sa_keys = [k for k in live if k.owner_service_account_id] or live
+        for i, (model, tier, batch) in enumerate(
+            (
+                ("gpt-5-2025-08-07", "flex", False),
+                ("gpt-4.1-2025-04-14", "priority", False),
+                ("gpt-4o-mini-2024-07-18", "default", True),
+            )
+        ):
+            if not ongoing(
+                lambda s, t=tier, b=batch: (
+                    s.endpoint == "completions" and s.dims["service_tier"] == t and s.dims["batch"] is b
+                )
+            ):
+                k = sa_keys[i % len(sa_keys)]
+                self._completions(by_id[k.project_id], k, model, tier, batch, 1.0)
 
     def _project_streams(self, p: Project) -> None:
         rng = self.rng

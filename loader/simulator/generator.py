@@ -128,6 +128,15 @@ class Generator:
 
     def bucket(self, s: Stream, start: int, end: int) -> tuple[int, ...] | None:
         """Like `interval`, with fast paths for whole aligned days and hours."""
+        if end - start == MINUTE and start % MINUTE == 0:
+            day, hour = start // DAY, (start % DAY) // HOUR
+            if not self._active(s, day):
+                return None
+            minutes = self._minutes_cached(s.key, day, hour)
+            if minutes is None:
+                return None
+            v = minutes[(start % HOUR) // MINUTE]
+            return v if v[0] else None
         if start % HOUR == 0:
             if end - start == DAY and start % DAY == 0:
                 v = self.day(s, start // DAY)

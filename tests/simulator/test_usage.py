@@ -64,7 +64,8 @@ def test_limit_defaults_maxima_and_rejection(client: Client, width: str, default
     assert r.status_code == 400
     assert r.json() == {
         "error": {
-            "message": f"Invalid limit provided: {maximum + 1}. Limit must be less than or equal to {maximum}.",
+            "message": f"Invalid limit provided: {maximum + 1}. "
+            f"Limit must be less than or equal to {maximum}.",
             "type": "invalid_request_error",
             "param": "limit",
             "code": "invalid_request_error",
@@ -243,7 +244,10 @@ def test_completions_token_identities_hold_on_every_row(client: Client) -> None:
     )
     checked = 0
     for r in rows(body):
-        g = lambda f: r.get(f, 0)  # noqa: E731 - optional fields may be absent, as live
+
+        def g(f: str, r: dict = r) -> int:
+            return r.get(f, 0)  # optional fields may be absent, as live
+
         assert g("input_tokens") == g("input_cached_tokens") + g("input_cache_write_tokens") + g(
             "input_uncached_tokens"
         )

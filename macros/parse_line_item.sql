@@ -5,10 +5,14 @@
         evals | gpt-4o-mini-2024-07-18, input     "<surface> | <model>, <token type>"
         gpt-4o-mini-2024-07-18 audio, input       "<model> <modality>, <token type>"
         gpt-image-1 image, cached input
+        gpt-4o-2024-08-06, batch input            batch and service-tier qualifiers as words
+        gpt-5, flex cached input                  (also accepted in brackets or before ` | `)
+        dall-e-3, 1024x1024                       images by size (token type `image`)
+        tts-1, characters / whisper-1, seconds    speech and transcription
         assistants api | file search              tool charges without a model
+        assistants api | file search storage
+        assistants api | code interpreter
         web search tool calls
-    plus batch and service-tier qualifiers written as words or in brackets anywhere
-    (`..., input (batch)`, `... batch, input`, `flex | ...`).
     Every macro takes the raw column and returns a portable SQL expression (split_part, replace,
     position); none of them filters rows: a line item that does not parse keeps its cost and is
     flagged by `line_item_is_parsed`. -#}
@@ -51,12 +55,32 @@
     trim({{ dbt.split_part(openai_finops._line_item_body(column), "','", 1) }})
 {%- endmacro %}
 
-{#- token type after the comma: input, cached input, output, training, ... (null if none) -#}
-{% macro line_item_token_type(column) -%}
+{#- what is billed after the comma, as written (`cached input`, `1024x1024`, `characters`) -#}
+{% macro _line_item_direction(column) -%}
     {%- set body = openai_finops._line_item_body(column) -%}
     case
         when position(',' in {{ body }}) > 0
-            then nullif(trim(replace({{ dbt.split_part(body, "','", 2) }}, ' tokens ', ' ')), '')
+            then nullif(trim({{ dbt.split_part(body, "','", 2) }}), '')
+    end
+{%- endmacro %}
+
+{#- image size when the line item bills images by size (`dall-e-3, 1024x1024`), else null -#}
+{% macro line_item_image_size(column) -%}
+    {%- set direction = openai_finops._line_item_direction(column) -%}
+    case
+        when ({{ direction }}) like '%_x_%'
+            and substr({{ direction }}, 1, 1) between '0' and '9'
+            and {{ dbt.right(direction, 1) }} between '0' and '9'
+            then {{ direction }}
+    end
+{%- endmacro %}
+
+{#- token type after the comma: input, cached input, output, training, characters, seconds;
+    `image` for images billed by size; null when there is no comma -#}
+{% macro line_item_token_type(column) -%}
+    case
+        when ({{ openai_finops.line_item_image_size(column) }}) is not null then 'image'
+        else {{ openai_finops._line_item_direction(column) }}
     end
 {%- endmacro %}
 
@@ -107,6 +131,7 @@
     {%- set padded = openai_finops._line_item_padded(column) -%}
     case
         when position(' web search ' in {{ padded }}) > 0 then 'web search'
+        when position(' file search storage ' in {{ padded }}) > 0 then 'file search storage'
         when position(' file search ' in {{ padded }}) > 0 then 'file search'
         when position(' code interpreter ' in {{ padded }}) > 0 then 'code interpreter'
         when position(' vector stor' in {{ padded }}) > 0 then 'vector storage'
@@ -118,8 +143,8 @@
     coalesce(
         ({{ openai_finops.line_item_model(column) }}) is not null
         and ({{ openai_finops.line_item_token_type(column) }}) in (
-            'input', 'cached input', 'cache write input', 'output', 'training',
-            'cached output', 'reasoning output'
+            'input', 'cached input', 'cache write input', 'output', 'training', 'image',
+            'characters', 'seconds'
         )
         or ({{ openai_finops.line_item_model(column) }}) is null
         and position(',' in {{ openai_finops._line_item_body(column) }}) = 0

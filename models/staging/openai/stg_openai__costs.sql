@@ -16,6 +16,7 @@
     {'name': 'quantity_unit', 'type': 'string'},
     {'name': 'organization_name', 'type': 'string'},
     {'name': 'project_name', 'type': 'string'},
+    {'name': '_loader_tombstone', 'type': 'boolean', 'alias': 'is_loader_tombstone'},
     {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
 ] -%}
 
@@ -54,6 +55,8 @@ final as (
         dlt_load_id
     from ranked
     where load_rank = 1
+        -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
+        and not coalesce(is_loader_tombstone, false)
 )
 
 select * from final

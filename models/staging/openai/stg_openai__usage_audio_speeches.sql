@@ -13,6 +13,7 @@
     {'name': 'model', 'type': 'string'},
     {'name': 'characters', 'type': 'bigint'},
     {'name': 'num_model_requests', 'type': 'bigint'},
+    {'name': '_loader_tombstone', 'type': 'boolean', 'alias': 'is_loader_tombstone'},
     {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
 ] -%}
 
@@ -48,6 +49,8 @@ final as (
         dlt_load_id
     from ranked
     where load_rank = 1
+        -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
+        and not coalesce(is_loader_tombstone, false)
 )
 
 select * from final

@@ -12,6 +12,7 @@
     {'name': 'api_key_id', 'type': 'string'},
     {'name': 'vector_store_id', 'type': 'string'},
     {'name': 'num_requests', 'type': 'bigint'},
+    {'name': '_loader_tombstone', 'type': 'boolean', 'alias': 'is_loader_tombstone'},
     {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}
 ] -%}
 
@@ -46,6 +47,8 @@ final as (
         dlt_load_id
     from ranked
     where load_rank = 1
+        -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
+        and not coalesce(is_loader_tombstone, false)
 )
 
 select * from final

@@ -1,0 +1,118 @@
+{#- One row per organization, UTC day, project, line item and API key (null when the day has
+    only project-level rows), with the line item parsed.
+
+    The loader reads costs twice: grouped by `line_item,project_id` (every day) and by
+    `api_key_id,line_item,project_id` (days from 2025-12-06 on). Both cover the same spend, so per
+    organization and day the key-level rows are used when the day has any, else the project-level
+    rows; other group-by sets are ignored so nothing is counted twice. Rows that share the grain
+    (undocumented extra splits, CONTRACT.md §7 #5) are summed. -#}
+
+{%- set project_level = 'line_item,project_id' -%}
+{%- set key_level = 'api_key_id,line_item,project_id' -%}
+
+with
+
+costs as (
+    select * from {{ ref('stg_openai__costs') }}
+),
+
+daily as (
+    select
+        org_id,
+        cast(bucket_start_at as date) as charge_date,
+        bucket_start_at,
+        bucket_end_at,
+        project_id,
+        case when group_by = '{{ key_level }}' then api_key_id end as api_key_id,
+        line_item,
+        organization_name,
+        project_name,
+        amount_value,
+        upper(amount_currency) as currency,
+        quantity,
+        quantity_unit,
+        group_by = '{{ key_level }}' as is_key_level
+    from costs
+    where group_by in ('{{ project_level }}', '{{ key_level }}')
+),
+
+days_with_key_rows as (
+    select distinct
+        org_id,
+        charge_date
+    from daily
+    where is_key_level
+),
+
+selected as (
+    select daily.*
+    from daily
+    left join days_with_key_rows
+        on
+            daily.org_id = days_with_key_rows.org_id
+            and daily.charge_date = days_with_key_rows.charge_date
+    where daily.is_key_level = (days_with_key_rows.org_id is not null)
+),
+
+aggregated as (
+    select
+        org_id,
+        charge_date,
+        project_id,
+        line_item,
+        api_key_id,
+        is_key_level,
+        min(bucket_start_at) as charge_period_start_at,
+        max(bucket_end_at) as charge_period_end_at,
+        max(organization_name) as organization_name,
+        max(project_name) as project_name,
+        max(currency) as currency,
+        count(distinct currency) as currency_count,
+        cast(sum(amount_value) as {{ type_money() }}) as amount_value,
+        cast(sum(quantity) as {{ type_quantity() }}) as quantity,
+        max(quantity_unit) as quantity_unit,
+        count(distinct quantity_unit) as quantity_unit_count,
+        count(*) as raw_row_count
+    from selected
+    group by
+        org_id,
+        charge_date,
+        project_id,
+        line_item,
+        api_key_id,
+        is_key_level
+),
+
+final as (
+    select
+        org_id,
+        charge_date,
+        charge_period_start_at,
+        charge_period_end_at,
+        project_id,
+        api_key_id,
+        line_item,
+        is_key_level,
+        organization_name,
+        project_name,
+        currency,
+        currency_count,
+        amount_value,
+        quantity,
+        quantity_unit,
+        quantity_unit_count,
+        raw_row_count,
+        {{ line_item_model('line_item') }} as line_item_model,
+        {{ line_item_token_type('line_item') }} as line_item_token_type,
+        {{ line_item_modality('line_item') }} as line_item_modality,
+        {{ line_item_image_size('line_item') }} as line_item_image_size,
+        {{ line_item_surface('line_item') }} as line_item_surface,
+        {{ line_item_tool('line_item') }} as line_item_tool,
+        {{ line_item_service_tier('line_item') }} as line_item_service_tier,
+        {{ line_item_is_batch('line_item') }} as line_item_is_batch,
+        {{ line_item_service_name('line_item') }} as service_name,
+        {{ line_item_is_parsed('line_item') }} as is_line_item_parsed
+    from aggregated
+)
+
+select * from final

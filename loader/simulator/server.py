@@ -50,6 +50,9 @@ class _App:
         self._counter = 0
 
     def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        if length:
+            h.rfile.read(length)  # drain it, or the next request on this keep-alive connection is garbage
         parts = urlsplit(h.path)
         path, raw = parts.path.rstrip("/"), parse_qs(parts.query, keep_blank_values=True)
         org: Organization | None = None

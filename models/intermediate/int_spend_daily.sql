@@ -1,0 +1,179 @@
+{#-
+    Daily billed cost per spend series, the input of the anomaly mart: one row per series and UTC
+    day, dense (days without spend are 0) from the series' first day with spend to the
+    organization's latest loaded day. Four levels, each a partition of the same bill:
+    org, project, project_model (project and model; line items without a model by line item)
+    and api_key (project and key; only days billed per key, which OpenAI has from 2025-12-06).
+-#}
+{%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
+
+with
+
+fct_openai_cost as (
+
+    select * from {{ ref('fct_openai_cost') }}
+
+),
+
+costs as (
+
+    select
+        "BillingAccountId" as org_id,
+        coalesce("SubAccountId", '(no project)') as project_id,
+        coalesce("x_Model", "x_LineItem") as model,
+        "x_ApiKeyId" as api_key_id,
+        cast("ChargePeriodStart" as date) as spend_date,
+        "BilledCost" as cost_usd
+    from fct_openai_cost
+
+),
+
+org_days as (
+
+    select
+        org_id,
+        max(spend_date) as latest_date
+    from costs
+    group by org_id
+
+),
+
+series_costs as (
+
+    select
+        'org' as series_level,
+        org_id as series_id,
+        org_id,
+        cast(null as {{ dbt.type_string() }}) as project_id,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        spend_date,
+        sum(cost_usd) as cost_usd
+    from costs
+    group by org_id, spend_date
+
+    union all
+
+    select
+        'project' as series_level,
+        {{ dbt.concat(['org_id', "'/'", 'project_id']) }} as series_id,
+        org_id,
+        project_id,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        spend_date,
+        sum(cost_usd) as cost_usd
+    from costs
+    group by org_id, project_id, spend_date
+
+    union all
+
+    select
+        'project_model' as series_level,
+        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/model/'", 'model']) }} as series_id,
+        org_id,
+        project_id,
+        model,
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        spend_date,
+        sum(cost_usd) as cost_usd
+    from costs
+    where model is not null
+    group by org_id, project_id, model, spend_date
+
+    union all
+
+    select
+        'api_key' as series_level,
+        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/key/'", 'api_key_id']) }} as series_id,
+        org_id,
+        project_id,
+        cast(null as {{ dbt.type_string() }}) as model,
+        api_key_id,
+        spend_date,
+        sum(cost_usd) as cost_usd
+    from costs
+    where api_key_id is not null
+    group by org_id, project_id, api_key_id, spend_date
+
+),
+
+series_bounds as (
+
+    select
+        series_costs.series_level,
+        series_costs.series_id,
+        series_costs.org_id,
+        series_costs.project_id,
+        series_costs.model,
+        series_costs.api_key_id,
+        org_days.latest_date,
+        min(series_costs.spend_date) as series_first_date
+    from series_costs
+    inner join org_days
+        on series_costs.org_id = org_days.org_id
+    where series_costs.cost_usd <> 0
+    group by
+        series_costs.series_level,
+        series_costs.series_id,
+        series_costs.org_id,
+        series_costs.project_id,
+        series_costs.model,
+        series_costs.api_key_id,
+        org_days.latest_date
+
+),
+
+series_with_level_start as (
+
+    select
+        *,
+        min(series_first_date) over (
+            partition by org_id, series_level
+        ) as level_first_date
+    from series_bounds
+
+),
+
+spine as (
+
+    select
+        series_with_level_start.*,
+        {{ anomalies_add_days('series_with_level_start.series_first_date', 'integers.offset_number') }}
+            as spend_date
+    from series_with_level_start
+    inner join ({{ anomalies_integers(10000) }}) as integers
+        on integers.offset_number <= {{ dbt.datediff(
+            'series_with_level_start.series_first_date', 'series_with_level_start.latest_date', 'day'
+        ) }}
+
+),
+
+final as (
+
+    select
+        spine.series_level,
+        spine.series_id,
+        spine.org_id,
+        spine.project_id,
+        spine.model,
+        spine.api_key_id,
+        spine.spend_date,
+        {{ anomalies_day_number('spine.spend_date') }} as day_number,
+        coalesce(series_costs.cost_usd, 0) as cost_usd,
+        spine.series_first_date,
+        spine.level_first_date,
+        {% if partial_latest_day -%}
+            spine.spend_date < spine.latest_date
+        {%- else -%}
+            true
+        {%- endif %} as is_complete_day
+    from spine
+    left join series_costs
+        on
+            spine.series_id = series_costs.series_id
+            and spine.spend_date = series_costs.spend_date
+
+)
+
+select * from final

@@ -1,0 +1,157 @@
+{#-
+    Budget status: one row per budget and budget period (month, quarter or year) from the
+    organization's first loaded day to the current period, with actual spend to date, the
+    forecast of the period's total by the default method, the thresholds crossed and a status:
+    over (actual at or above the amount), at risk (forecast at or above it), else on track.
+-#}
+{%- set method = var('budget_forecast_method', 'weekday_28d') -%}
+{%- set min_history_days = budget_forecast_min_history(method) -%}
+
+with
+
+budgets as (
+
+    select * from {{ ref('budgets') }}
+
+),
+
+mart_budget_daily as (
+
+    select * from {{ ref('mart_budget_daily') }}
+
+),
+
+int_budget_forecasts as (
+
+    select * from {{ ref('int_budget_forecasts') }}
+
+),
+
+mart_budget_thresholds as (
+
+    select * from {{ ref('mart_budget_thresholds') }}
+
+),
+
+periods as (
+
+    select
+        budget_id,
+        period_start_date,
+        max(period_end_date) as period_end_date,
+        max(period_days) as period_days,
+        max(case when is_complete_day then spend_date end) as as_of_date,
+        max(case when not is_future_day then spend_date end) as latest_date,
+        max(case when is_future_day then 1 else 0 end) = 1 as is_current_period,
+        sum(cost_usd) as actual_to_date_usd,
+        max(case when spend_date = period_end_date then projected_cumulative_usd end) as forecast_usd
+    from mart_budget_daily
+    group by budget_id, period_start_date
+
+),
+
+history_at_as_of as (
+
+    select
+        budget_id,
+        period_start_date,
+        max(history_days) as history_days
+    from int_budget_forecasts
+    group by budget_id, period_start_date
+
+),
+
+threshold_summary as (
+
+    select
+        budget_id,
+        period_start_date,
+        max(case when is_crossed_actual then threshold_pct end) as highest_threshold_crossed_pct,
+        max(case when is_crossed_forecast then threshold_pct end) as highest_forecast_threshold_crossed_pct,
+        {{ dbt.listagg(
+            dbt.concat([
+                'cast(threshold_pct as ' ~ dbt.type_string() ~ ')', "'% '",
+                "case when is_crossed_actual then 'actual ' || cast(actual_crossed_on as " ~ dbt.type_string() ~ ") "
+                ~ "else 'forecast ' || cast(forecast_crossed_on as " ~ dbt.type_string() ~ ") end",
+            ]),
+            "'; '",
+            'order by threshold_pct',
+        ) }} as thresholds_crossed
+    from mart_budget_thresholds
+    where is_crossed_actual or is_crossed_forecast
+    group by budget_id, period_start_date
+
+),
+
+joined as (
+
+    select
+        periods.*,
+        budgets.budget_name,
+        budgets.org_id,
+        budgets.project_id,
+        budgets.api_key_id,
+        budgets.model,
+        budgets.period as budget_period,
+        cast(budgets.amount as decimal(38, 6)) as budget_amount_usd,
+        budgets.currency,
+        budgets.owner,
+        coalesce(history_at_as_of.history_days, 0) as history_days,
+        threshold_summary.highest_threshold_crossed_pct,
+        threshold_summary.highest_forecast_threshold_crossed_pct,
+        threshold_summary.thresholds_crossed
+    from periods
+    inner join budgets
+        on periods.budget_id = budgets.budget_id
+    left join history_at_as_of
+        on
+            periods.budget_id = history_at_as_of.budget_id
+            and periods.period_start_date = history_at_as_of.period_start_date
+    left join threshold_summary
+        on
+            periods.budget_id = threshold_summary.budget_id
+            and periods.period_start_date = threshold_summary.period_start_date
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['budget_id', "'@'", 'cast(period_start_date as ' ~ dbt.type_string() ~ ')']) }}
+            as budget_period_id,
+        budget_id,
+        budget_name,
+        org_id,
+        project_id,
+        api_key_id,
+        model,
+        budget_period,
+        period_start_date,
+        period_end_date,
+        is_current_period,
+        as_of_date,
+        latest_date,
+        budget_amount_usd,
+        currency,
+        owner,
+        cast(actual_to_date_usd as decimal(38, 6)) as actual_to_date_usd,
+        cast(forecast_usd as decimal(38, 6)) as forecast_usd,
+        '{{ method }}' as forecast_method,
+        forecast_usd is not null as has_forecast,
+        history_days,
+        {{ min_history_days }} as forecast_min_history_days,
+        round(cast(100 * actual_to_date_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1) as actual_pct,
+        round(cast(100 * forecast_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1) as forecast_pct,
+        highest_threshold_crossed_pct,
+        highest_forecast_threshold_crossed_pct,
+        thresholds_crossed,
+        case
+            when actual_to_date_usd >= budget_amount_usd then 'over'
+            when forecast_usd >= budget_amount_usd then 'at risk'
+            else 'on track'
+        end as status
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,385 @@
+{#-
+    Spend anomalies: one row per spend series and UTC day flagged as anomalous.
+
+    Seasonal rule (series with mostly non-zero days), on y = ln(1 + cost):
+      expected  = median of y on the same weekday over the previous `anomaly_baseline_weeks` weeks;
+      residual  = y - expected, for every day;
+      scale     = 1.4826 x median absolute deviation of the residuals of the previous
+                  `anomaly_window_days` days (the scored day left out), at least `anomaly_min_scale`;
+      score     = residual / scale; flagged when |score| > `anomaly_score_threshold` and the dollar
+                  impact passes `anomaly_min_impact_usd`.
+    Sparse rule (more than `anomaly_sparse_zero_share` of the window's days are 0): a spike only, when
+    the day exceeds `anomaly_sparse_spike_factor` x the window's largest day and the impact floor.
+    New series: the first day of a series that starts after its level's first day (plus
+    `anomaly_new_series_grace_days`) with at least `anomaly_new_series_min_usd` of spend.
+
+    Medians are aggregates over self-joined history (not window medians, which are not portable).
+    For organization and project anomalies the child series (projects, models, API keys) that moved
+    the same way that day are ranked by their own impact.
+-#}
+{%- set threshold = var('anomaly_score_threshold', 3.5) -%}
+{%- set min_impact_usd = var('anomaly_min_impact_usd', 5) -%}
+{%- set baseline_weeks = var('anomaly_baseline_weeks', 8) -%}
+{%- set min_baseline_weeks = var('anomaly_min_baseline_weeks', 3) -%}
+{%- set window_days = var('anomaly_window_days', 28) -%}
+{%- set min_window_residuals = var('anomaly_min_window_residuals', 14) -%}
+{%- set min_history_days = var('anomaly_min_history_days', 28) -%}
+{%- set min_scale = var('anomaly_min_scale', 0.1) -%}
+{%- set sparse_zero_share = var('anomaly_sparse_zero_share', 0.5) -%}
+{%- set sparse_spike_factor = var('anomaly_sparse_spike_factor', 3) -%}
+{%- set new_series_min_usd = var('anomaly_new_series_min_usd', min_impact_usd) -%}
+{%- set new_series_grace_days = var('anomaly_new_series_grace_days', 7) -%}
+{%- set max_drivers = var('anomaly_max_drivers', 3) -%}
+
+with
+
+int_spend_daily as (
+
+    select * from {{ ref('int_spend_daily') }}
+
+),
+
+week_offsets as (
+
+    select offset_number * 7 as days_back
+    from ({{ anomalies_integers(baseline_weeks + 1) }}) as integers
+    where offset_number >= 1
+
+),
+
+window_offsets as (
+
+    select offset_number as days_back
+    from ({{ anomalies_integers(window_days + 1) }}) as integers
+    where offset_number >= 1
+
+),
+
+series_days as (
+
+    select
+        series_level,
+        series_id,
+        org_id,
+        project_id,
+        model,
+        api_key_id,
+        spend_date,
+        day_number,
+        cost_usd,
+        {{ anomalies_ln1p('cost_usd') }} as log_cost,
+        {{ dbt.datediff('series_first_date', 'spend_date', 'day') }} as history_days,
+        series_first_date,
+        level_first_date
+    from int_spend_daily
+    where is_complete_day
+
+),
+
+same_weekday_history as (
+
+    select
+        scored.series_id,
+        scored.day_number,
+        history.log_cost
+    from series_days as scored
+    cross join week_offsets
+    inner join series_days as history
+        on
+            scored.series_id = history.series_id
+            and history.day_number = scored.day_number - week_offsets.days_back
+
+),
+
+baselines as (
+
+    select
+        series_id,
+        day_number,
+        {{ median('log_cost') }} as baseline_log_cost,
+        count(*) as baseline_weeks
+    from same_weekday_history
+    group by series_id, day_number
+
+),
+
+residuals as (
+
+    select
+        series_days.series_id,
+        series_days.day_number,
+        series_days.log_cost - baselines.baseline_log_cost as residual
+    from series_days
+    inner join baselines
+        on
+            series_days.series_id = baselines.series_id
+            and series_days.day_number = baselines.day_number
+    where baselines.baseline_weeks >= {{ min_baseline_weeks }}
+
+),
+
+trailing_window as (
+
+    select
+        scored.series_id,
+        scored.day_number,
+        history.cost_usd,
+        residuals.residual
+    from series_days as scored
+    cross join window_offsets
+    inner join series_days as history
+        on
+            scored.series_id = history.series_id
+            and history.day_number = scored.day_number - window_offsets.days_back
+    left join residuals
+        on
+            history.series_id = residuals.series_id
+            and history.day_number = residuals.day_number
+
+),
+
+window_stats as (
+
+    select
+        series_id,
+        day_number,
+        count(*) as window_days,
+        sum(case when cost_usd = 0 then 1 else 0 end) as window_zero_days,
+        max(cost_usd) as window_max_cost_usd,
+        avg(cost_usd) as window_mean_cost_usd,
+        count(residual) as window_residuals,
+        {{ median('residual') }} as residual_median
+    from trailing_window
+    group by series_id, day_number
+
+),
+
+window_spreads as (
+
+    select
+        trailing_window.series_id,
+        trailing_window.day_number,
+        {{ median('abs(trailing_window.residual - window_stats.residual_median)') }} as residual_mad
+    from trailing_window
+    inner join window_stats
+        on
+            trailing_window.series_id = window_stats.series_id
+            and trailing_window.day_number = window_stats.day_number
+    where trailing_window.residual is not null
+    group by trailing_window.series_id, trailing_window.day_number
+
+),
+
+measured as (
+
+    select
+        series_days.*,
+        baselines.baseline_log_cost,
+        coalesce(baselines.baseline_weeks, 0) as baseline_weeks,
+        coalesce(window_stats.window_days, 0) as window_days,
+        coalesce(window_stats.window_zero_days, 0) as window_zero_days,
+        coalesce(window_stats.window_residuals, 0) as window_residuals,
+        window_stats.window_max_cost_usd,
+        window_stats.window_mean_cost_usd,
+        greatest(1.4826 * window_spreads.residual_mad, {{ min_scale }}) as scale,
+        coalesce(
+            window_stats.window_zero_days > {{ sparse_zero_share }} * window_stats.window_days,
+            false
+        ) as is_sparse,
+        (
+            series_days.history_days = 0
+            and series_days.series_first_date > {{ anomalies_add_days('series_days.level_first_date', new_series_grace_days) }}
+        ) as is_new_series
+    from series_days
+    left join baselines
+        on
+            series_days.series_id = baselines.series_id
+            and series_days.day_number = baselines.day_number
+    left join window_stats
+        on
+            series_days.series_id = window_stats.series_id
+            and series_days.day_number = window_stats.day_number
+    left join window_spreads
+        on
+            series_days.series_id = window_spreads.series_id
+            and series_days.day_number = window_spreads.day_number
+
+),
+
+scored as (
+
+    select
+        *,
+        case
+            when is_new_series then 'new_series'
+            when is_sparse then 'sparse'
+            else 'seasonal'
+        end as detection_rule,
+        case
+            when is_new_series then 0
+            when is_sparse then window_mean_cost_usd
+            else {{ anomalies_expm1('baseline_log_cost') }}
+        end as expected_cost_usd,
+        case
+            when not is_new_series and not is_sparse
+                then (log_cost - baseline_log_cost) / scale
+        end as score,
+        (
+            history_days >= {{ min_history_days }}
+            and baseline_weeks >= {{ min_baseline_weeks }}
+            and window_residuals >= {{ min_window_residuals }}
+        ) as has_enough_history
+    from measured
+
+),
+
+with_impact as (
+
+    select
+        *,
+        cost_usd - expected_cost_usd as impact_usd
+    from scored
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when detection_rule = 'new_series'
+                then cost_usd >= {{ new_series_min_usd }}
+            when detection_rule = 'sparse'
+                then
+                    has_enough_history
+                    and cost_usd > {{ sparse_spike_factor }} * window_max_cost_usd
+                    and impact_usd >= {{ min_impact_usd }}
+            else
+                has_enough_history
+                and abs(score) > {{ threshold }}
+                and abs(impact_usd) >= {{ min_impact_usd }}
+        end as is_anomaly
+    from with_impact
+
+),
+
+anomalies as (
+
+    select * from flagged
+    where is_anomaly
+
+),
+
+drivers as (
+
+    select
+        anomalies.series_id,
+        anomalies.day_number,
+        children.series_level as driver_level,
+        coalesce(children.api_key_id, children.model, children.project_id) as driver_name,
+        children.impact_usd as driver_impact_usd,
+        row_number() over (
+            partition by anomalies.series_id, anomalies.day_number
+            order by abs(children.impact_usd) desc, children.series_id
+        ) as driver_rank
+    from anomalies
+    inner join flagged as children
+        on
+            anomalies.org_id = children.org_id
+            and anomalies.day_number = children.day_number
+            and (
+                (anomalies.series_level = 'org' and children.series_level in ('project', 'project_model', 'api_key'))
+                or (
+                    anomalies.series_level = 'project'
+                    and children.series_level in ('project_model', 'api_key')
+                    and anomalies.project_id = children.project_id
+                )
+            )
+    -- only children that moved the same way as the anomaly explain it
+    where
+        (anomalies.impact_usd > 0 and children.impact_usd > 0)
+        or (anomalies.impact_usd < 0 and children.impact_usd < 0)
+
+),
+
+driver_lists as (
+
+    select
+        series_id,
+        day_number,
+        {{ dbt.listagg(
+            dbt.concat([
+                'driver_level', "' '", 'driver_name', "' '",
+                "case when driver_impact_usd >= 0 then '+' else '-' end", "'$'",
+                'cast(cast(abs(driver_impact_usd) as decimal(18, 2)) as ' ~ dbt.type_string() ~ ')'
+            ]),
+            "'; '",
+            'order by driver_rank',
+        ) }} as drivers
+    from drivers
+    where driver_rank <= {{ max_drivers }}
+    group by series_id, day_number
+
+),
+
+top_drivers as (
+
+    select * from drivers
+    where driver_rank = 1
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['anomalies.series_id', "'@'", 'cast(anomalies.spend_date as ' ~ dbt.type_string() ~ ')']) }}
+            as anomaly_id,
+        anomalies.series_level,
+        anomalies.series_id,
+        anomalies.org_id,
+        anomalies.project_id,
+        anomalies.model,
+        anomalies.api_key_id,
+        anomalies.spend_date,
+        case
+            when anomalies.detection_rule = 'new_series' then 'new_series'
+            when anomalies.impact_usd > 0 then 'spike'
+            else 'drop'
+        end as anomaly_type,
+        case when anomalies.impact_usd > 0 then 'up' else 'down' end as direction,
+        anomalies.detection_rule,
+        cast(anomalies.cost_usd as decimal(38, 6)) as actual_cost_usd,
+        cast(anomalies.expected_cost_usd as decimal(38, 6)) as expected_cost_usd,
+        cast(anomalies.impact_usd as decimal(38, 6)) as impact_usd,
+        case
+            when anomalies.expected_cost_usd > 0
+                then round(cast(100 * anomalies.impact_usd / anomalies.expected_cost_usd as {{ dbt.type_numeric() }}), 1)
+        end as impact_pct,
+        round(cast(anomalies.score as {{ dbt.type_numeric() }}), 2) as score,
+        case
+            when anomalies.score is not null and abs(anomalies.score) >= {{ 2 * threshold }} then 'high'
+            when anomalies.score is not null and abs(anomalies.score) >= {{ 1.5 * threshold }} then 'medium'
+            when anomalies.score is not null then 'low'
+            when abs(anomalies.impact_usd) >= {{ 10 * min_impact_usd }} then 'high'
+            when abs(anomalies.impact_usd) >= {{ 3 * min_impact_usd }} then 'medium'
+            else 'low'
+        end as severity,
+        anomalies.history_days,
+        anomalies.baseline_weeks,
+        top_drivers.driver_level as top_driver_level,
+        top_drivers.driver_name as top_driver_name,
+        cast(top_drivers.driver_impact_usd as decimal(38, 6)) as top_driver_impact_usd,
+        driver_lists.drivers
+    from anomalies
+    left join top_drivers
+        on
+            anomalies.series_id = top_drivers.series_id
+            and anomalies.day_number = top_drivers.day_number
+    left join driver_lists
+        on
+            anomalies.series_id = driver_lists.series_id
+            and anomalies.day_number = driver_lists.day_number
+
+)
+
+select * from final

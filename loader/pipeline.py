@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ def destination_for(settings: LoaderSettings) -> Any:
 
 def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     settings.pipelines_dir.mkdir(parents=True, exist_ok=True)
+    # Report pages arrive as Arrow tables; stamp them with _dlt_load_id like the JSON tables are.
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         destination=destination_for(settings),
@@ -70,18 +73,27 @@ def run_load(settings: LoaderSettings) -> RunResult:
 
         report = RunReport()
         run = RunContext(settings, report)
+        step_began = time.monotonic()
         try:
-            pipeline.extract(build_source(run), refresh="drop_resources" if settings.full_refresh else None)
+            pipeline.extract(
+                build_source(run),
+                refresh="drop_resources" if settings.full_refresh else None,
+                loader_file_format=settings.loader_file_format,  # type: ignore[arg-type]
+            )
         finally:
             run.close()
+        log.info("extract finished in %.1fs", time.monotonic() - step_began)
 
         if not report.any_completed:
             # Nothing succeeded (e.g. every key refused): leave the warehouse exactly as it was.
             pipeline.drop_pending_packages()
             return RunResult(report, time.monotonic() - began, loaded=False)
+        step_began = time.monotonic()
         pipeline.normalize()
-        load_info = pipeline.load()
-        load_info.raise_on_failed_jobs()
+        log.info("normalize finished in %.1fs", time.monotonic() - step_began)
+        step_began = time.monotonic()
+        pipeline.load().raise_on_failed_jobs()
+        log.info("load finished in %.1fs", time.monotonic() - step_began)
     except Exception as error:
         raise LoadFailed(_describe(error)) from error
     result = RunResult(report, time.monotonic() - began, loaded=True)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
@@ -36,7 +37,14 @@ from loader.endpoints import (
     group_by_label,
     result_fields,
 )
-from loader.rows import BUCKET_SECONDS, TOMBSTONE_COLUMN, BucketRows, floor_to_bucket
+from loader.rows import (
+    BUCKET_SECONDS,
+    TOMBSTONE_COLUMN,
+    BucketRows,
+    arrow_field,
+    floor_to_bucket,
+    rows_to_arrow,
+)
 from loader.settings import LoaderSettings, Organization
 
 log = logging.getLogger("loader")
@@ -141,7 +149,7 @@ class RunContext:
             start = max(start, int(floor.timestamp()))
         return start, end
 
-    def per_org(self, table: str, stream: Callable[[Organization], Iterator[Rows]]) -> Iterator[Rows]:
+    def per_org(self, table: str, stream: Callable[[Organization], Iterator[Any]]) -> Iterator[Any]:
         """Run `stream` for every organization; a failure is recorded and the next one goes on."""
         for org in self.settings.organizations:
             if org.org_id in self.report.blocked_orgs:
@@ -169,7 +177,7 @@ def _report_stream(
     limit: int,
     state: dict[str, Any],
     floor: datetime | None = None,
-) -> Iterator[Rows]:
+) -> Iterator[pa.Table]:
     label = group_by_label(dimensions)
     stream_key = f"{width}|{label}"
     previous = state.get(stream_key, {}).get("last_bucket_start")
@@ -179,6 +187,7 @@ def _report_stream(
     outcome = StreamOutcome(org.label, endpoint.table, label, _dt(start), _dt(end))
     run.report.streams.append(outcome)
     builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT)
+    declared = {name: arrow_field(name, hint) for name, hint in bucket_columns(endpoint).items()}
     step = BUCKET_SECONDS[width]
     params = {
         "start_time": start,
@@ -210,11 +219,11 @@ def _report_stream(
             outcome.rows += data_rows
             log.debug("%s %s [%s] page %d: %d rows", org.label, endpoint.table, label, page_number, data_rows)
             if rows:
-                yield rows
+                yield rows_to_arrow(rows, declared)
         # Only now is the whole window known: buckets the API never returned are empty too.
         tail = list(builder.tombstones(range(cursor, end, step), end))
         if tail:
-            yield tail
+            yield rows_to_arrow(tail, declared)
     except LoaderError as error:
         outcome.error = str(error)
         raise
@@ -245,20 +254,20 @@ def _orgs_state(table: str) -> dict[str, Any]:
 def _usage_resource(run: RunContext, endpoint: ReportEndpoint) -> DltResource:
     width = run.settings.bucket_width
 
-    def stream(org: Organization) -> Iterator[Rows]:
+    def stream(org: Organization) -> Iterator[pa.Table]:
         state = _orgs_state(endpoint.table).setdefault(org.org_id, {})
         yield from _report_stream(
             run, org, endpoint, endpoint.group_by, width, USAGE_PAGE_LIMITS[width], state
         )
 
-    def usage() -> Iterator[Rows]:
+    def usage() -> Iterator[pa.Table]:
         yield from run.per_org(endpoint.table, stream)
 
     return _bucket_resource(usage, endpoint)
 
 
 def _costs_resource(run: RunContext) -> DltResource:
-    def stream(org: Organization) -> Iterator[Rows]:
+    def stream(org: Organization) -> Iterator[pa.Table]:
         state = _orgs_state(COSTS_ENDPOINT.table).setdefault(org.org_id, {})
         yield from _report_stream(
             run, org, COSTS_ENDPOINT, COSTS_ENDPOINT.group_by, "1d", COSTS_PAGE_LIMIT, state
@@ -275,22 +284,28 @@ def _costs_resource(run: RunContext) -> DltResource:
             floor=COSTS_KEY_GROUPING_FROM,
         )
 
-    def costs() -> Iterator[Rows]:
+    def costs() -> Iterator[pa.Table]:
         yield from run.per_org(COSTS_ENDPOINT.table, stream)
 
     return _bucket_resource(costs, COSTS_ENDPOINT)
 
 
-def _bucket_resource(generator: Callable[[], Iterator[Rows]], endpoint: ReportEndpoint) -> DltResource:
+def bucket_columns(endpoint: ReportEndpoint) -> dict[str, dict[str, Any]]:
     columns: dict[str, dict[str, Any]] = {**LOADER_COLUMNS, **result_fields(endpoint)}
     columns[TOMBSTONE_COLUMN] = {"data_type": "bool", "nullable": True, "hard_delete": True}
+    return columns
+
+
+def _bucket_resource(generator: Callable[[], Iterator[pa.Table]], endpoint: ReportEndpoint) -> DltResource:
     return dlt.resource(
         generator,
         name=endpoint.table,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        primary_key="row_key",
+        # The bucket columns lead the primary key so DuckDB can hash-join the merge's delete on
+        # them (dlt ORs the primary-key and merge-key conditions); row_key alone is unique too.
+        primary_key=[*BUCKET_MERGE_KEY, "row_key"],
         merge_key=BUCKET_MERGE_KEY,
-        columns=columns,
+        columns=bucket_columns(endpoint),
     )
 
 

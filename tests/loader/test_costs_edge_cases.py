@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+from loader_stub_api import DAY, CostsStub, serve_costs
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization, RetryPolicy
-from loader_stub_api import DAY, CostsStub, serve_costs
 
 D1 = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp())
 D2, D3 = D1 + DAY, D1 + 2 * DAY

@@ -222,9 +222,25 @@ def test_weekday_and_hour_of_day_seasonality_and_growth(sim: Simulator, client: 
     for b in hours["data"]:
         by_hour[(b["start_time"] % DAY) // 3600] += sum(r["num_model_requests"] for r in b["results"])
     assert by_hour[15] > 2 * by_hour[3]
-    early = _daily(client, "/organization/usage/embeddings", sim.history_start + timedelta(days=7), 28)[()]
-    late = _daily(client, "/organization/usage/embeddings", NOW.date() - timedelta(days=29), 28)[()]
-    assert sum(late.values()) > sum(early.values())
+    # growth: the fastest-growing steady stream serves clearly more at the end than at the start
+    steady = [
+        st
+        for st in sim.org(sim.organizations[0].org_id).streams
+        if st.endpoint == "completions"
+        and not st.anomalies
+        and st.end_day is None
+        and st.start_day == sim.first_day
+    ]
+    fastest = max(steady, key=lambda st: st.growth)
+    assert fastest.growth > 0.003
+    f = {
+        "api_key_ids": fastest.api_key_id,
+        "models": fastest.dims["model"],
+        "batch": str(fastest.dims["batch"]).lower(),
+    }
+    early = _daily(client, "/organization/usage/completions", sim.history_start, 28, **f)[()]
+    late = _daily(client, "/organization/usage/completions", NOW.date() - timedelta(days=29), 28, **f)[()]
+    assert sum(late.values()) > 1.3 * sum(early.values())
 
 
 def test_same_seed_same_bytes_other_seed_other_data() -> None:

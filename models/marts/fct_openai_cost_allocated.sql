@@ -1,0 +1,275 @@
+{#- Billed usage cost split to the users and API keys that caused it.
+
+    For each Usage row of fct_openai_cost, the matching usage (same organization, UTC day, project,
+    model, token type, batch flag and service tier; and the same API key when the cost row names
+    one) is summed per (user, API key); each part gets the billed amount in proportion to its
+    usage quantity. The split is exact: the amount is converted to integer units of 1e-18 dollars
+    (the scale of the money type), each part gets floor(units x quantity / total), and the units
+    left over (fewer than the number of parts) go one each to the parts with the largest
+    remainders, ties broken by quantity, then user and key id. So the parts of a billed row sum to
+    its BilledCost to the last digit, on every warehouse.
+
+    Methods (x_AllocatedMethodId):
+    - `usage-share`: split by share of the matching usage (one or more parts).
+    - `direct`: the cost row already names the API key and that key's usage belongs to a single
+      user, or the key has no matching usage (the whole amount stays on the key).
+    - `unallocated`: what cannot be attributed to a user or key: no matching usage, matching usage
+      of zero, usage reported without user and key (project-level endpoints), spend that no usage
+      endpoint reports (fine-tuning training, evals), line items that did not parse. -#}
+
+with
+
+billed_costs as (
+    select * from {{ ref('int_cost_token_quantities') }}
+),
+
+usage_quantities as (
+    select * from {{ ref('int_usage_token_quantities') }}
+),
+
+api_keys as (
+    select * from {{ ref('dim_openai_api_keys') }}
+),
+
+users as (
+    select * from {{ ref('dim_openai_users') }}
+),
+
+matched_usage as (
+    select
+        billed_costs.cost_row_id,
+        usage_quantities.user_id,
+        usage_quantities.api_key_id,
+        max(usage_quantities.basis_column) as basis_column,
+        sum(usage_quantities.usage_quantity) as basis_quantity
+    from billed_costs
+    inner join usage_quantities
+        on
+            billed_costs.org_id = usage_quantities.org_id
+            and billed_costs.charge_date = usage_quantities.usage_date
+            and {{ allocation_null_safe_equals('billed_costs.project_id', 'usage_quantities.project_id') }}
+            and billed_costs.model = usage_quantities.model
+            and billed_costs.token_type = usage_quantities.token_type
+            and billed_costs.is_batch = usage_quantities.is_batch
+            and billed_costs.service_tier = usage_quantities.service_tier
+            and (
+                billed_costs.api_key_id is null
+                or billed_costs.api_key_id = usage_quantities.api_key_id
+            )
+    where billed_costs.is_usage_reported
+    group by
+        billed_costs.cost_row_id,
+        usage_quantities.user_id,
+        usage_quantities.api_key_id
+),
+
+usage_totals as (
+    select
+        cost_row_id,
+        sum(basis_quantity) as total_quantity,
+        max(basis_column) as basis_column,
+        sum(case when basis_quantity > 0 then 1 else 0 end) as part_count
+    from matched_usage
+    group by cost_row_id
+),
+
+{#- cost rows with positive matching usage: one part per (user, key) with usage -#}
+usage_parts as (
+    select
+        billed_costs.cost_row_id,
+        matched_usage.user_id,
+        matched_usage.api_key_id,
+        case
+            when matched_usage.user_id is null and matched_usage.api_key_id is null then 'unallocated'
+            when billed_costs.api_key_id is not null and usage_totals.part_count = 1 then 'direct'
+            else 'usage-share'
+        end as method_id,
+        case
+            when matched_usage.user_id is null and matched_usage.api_key_id is null
+                then 'usage without user or API key'
+        end as unallocated_reason,
+        matched_usage.basis_column,
+        matched_usage.basis_quantity,
+        usage_totals.total_quantity
+    from billed_costs
+    inner join usage_totals
+        on billed_costs.cost_row_id = usage_totals.cost_row_id
+    inner join matched_usage
+        on billed_costs.cost_row_id = matched_usage.cost_row_id
+    where
+        usage_totals.total_quantity > 0
+        and matched_usage.basis_quantity > 0
+),
+
+{#- cost rows without positive matching usage: one part with the whole amount -#}
+whole_parts as (
+    select
+        billed_costs.cost_row_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        billed_costs.api_key_id,
+        case when billed_costs.api_key_id is not null then 'direct' else 'unallocated' end as method_id,
+        case
+            when billed_costs.api_key_id is not null then null
+            when not billed_costs.is_line_item_parsed then 'line item not parsed'
+            when not billed_costs.is_usage_reported then 'no usage endpoint reports this line item'
+            when usage_totals.cost_row_id is null then 'no matching usage'
+            else 'matching usage is zero'
+        end as unallocated_reason,
+        usage_totals.basis_column,
+        cast(0 as {{ dbt.type_bigint() }}) as basis_quantity,
+        coalesce(usage_totals.total_quantity, 0) as total_quantity
+    from billed_costs
+    left join usage_totals
+        on billed_costs.cost_row_id = usage_totals.cost_row_id
+    where coalesce(usage_totals.total_quantity, 0) <= 0
+),
+
+parts as (
+    select * from usage_parts
+    union all
+    select * from whole_parts
+),
+
+{#- integer units: floor of the proportional share, and the remainder that ranks the leftovers -#}
+floored as (
+    select
+        parts.*,
+        billed_costs.org_id,
+        billed_costs.organization_name,
+        billed_costs.currency,
+        billed_costs.charge_date,
+        billed_costs.charge_period_start_at,
+        billed_costs.charge_period_end_at,
+        billed_costs.service_name,
+        billed_costs.project_id,
+        billed_costs.project_name,
+        billed_costs.line_item,
+        billed_costs.line_item_model,
+        billed_costs.line_item_token_type,
+        billed_costs.api_key_id as billed_api_key_id,
+        billed_costs.billed_cost_usd,
+        case when billed_costs.billed_cost_usd < 0 then -1 else 1 end as cost_sign,
+        {{ allocation_to_units('abs(billed_costs.billed_cost_usd)') }} as billed_units
+    from parts
+    inner join billed_costs
+        on parts.cost_row_id = billed_costs.cost_row_id
+),
+
+shared as (
+    select
+        *,
+        case
+            when basis_quantity > 0 and total_quantity > 0
+                then {{ allocation_integer_divide(
+                    'billed_units * cast(basis_quantity as ' ~ allocation_integer_type() ~ ')',
+                    'cast(total_quantity as ' ~ allocation_integer_type() ~ ')',
+                ) }}
+            else billed_units
+        end as floor_units,
+        case
+            when basis_quantity > 0 and total_quantity > 0
+                then {{ allocation_integer_modulo(
+                    'billed_units * cast(basis_quantity as ' ~ allocation_integer_type() ~ ')',
+                    'cast(total_quantity as ' ~ allocation_integer_type() ~ ')',
+                ) }}
+            else 0
+        end as remainder_units
+    from floored
+),
+
+ranked as (
+    select
+        *,
+        billed_units - sum(floor_units) over (partition by cost_row_id) as leftover_units,
+        row_number() over (
+            partition by cost_row_id
+            order by
+                remainder_units desc,
+                basis_quantity desc,
+                coalesce(user_id, '') asc,
+                coalesce(api_key_id, '') asc
+        ) as remainder_rank
+    from shared
+),
+
+allocated as (
+    select
+        *,
+        floor_units + case when remainder_rank <= leftover_units then 1 else 0 end as allocated_units
+    from ranked
+),
+
+named as (
+    select
+        allocated.*,
+        api_keys.api_key_name,
+        users.user_name,
+        users.email as user_email,
+        case
+            when allocated.total_quantity > 0 and allocated.billed_api_key_id is null
+                then 'organization,day,project,model,token_type,batch,service_tier'
+            when allocated.total_quantity > 0
+                then 'organization,day,project,model,token_type,batch,service_tier,api_key'
+        end as matched_on
+    from allocated
+    left join api_keys
+        on
+            allocated.org_id = api_keys.org_id
+            and allocated.api_key_id = api_keys.api_key_id
+    left join users
+        on
+            allocated.org_id = users.org_id
+            and allocated.user_id = users.user_id
+),
+
+final as (
+    select
+        {{ generate_surrogate_key(['cost_row_id', 'user_id', 'api_key_id', 'method_id']) }} as "x_AllocationId",
+        cost_row_id as "x_CostRowId",
+        org_id as "BillingAccountId",
+        organization_name as "BillingAccountName",
+        currency as "BillingCurrency",
+        charge_period_start_at as "ChargePeriodStart",
+        charge_period_end_at as "ChargePeriodEnd",
+        service_name as "ServiceName",
+        project_id as "SubAccountId",
+        project_name as "SubAccountName",
+        cast(cost_sign * {{ allocation_from_units('allocated_units') }} as {{ type_money() }}) as "BilledCost",
+        charge_date as "x_ChargeDate",
+        line_item as "x_LineItem",
+        line_item_model as "x_Model",
+        line_item_token_type as "x_TokenType",
+        billed_api_key_id as "x_ApiKeyId",
+        billed_cost_usd as "x_SourceBilledCost",
+        method_id as "x_AllocatedMethodId",
+        {{ json_flat_object([
+            ['basis_column', 'basis_column'],
+            ['basis_quantity', 'basis_quantity'],
+            ['total_quantity', 'total_quantity'],
+            ['matched_on', 'matched_on'],
+            ['unallocated_reason', 'unallocated_reason'],
+        ]) }} as "x_AllocatedMethodDetails",
+        coalesce(api_key_id, user_id) as "x_AllocatedResourceId",
+        case
+            when api_key_id is not null then coalesce(api_key_name, api_key_id)
+            when user_id is not null then coalesce(user_name, user_email, user_id)
+        end as "x_AllocatedResourceName",
+        case
+            when api_key_id is not null then 'API key'
+            when user_id is not null then 'User'
+        end as "x_AllocatedResourceType",
+        user_id as "x_AllocatedUserId",
+        user_name as "x_AllocatedUserName",
+        api_key_id as "x_AllocatedApiKeyId",
+        api_key_name as "x_AllocatedApiKeyName",
+        case
+            when basis_quantity > 0 and total_quantity > 0
+                then {{ allocation_exact_divide('basis_quantity', 'total_quantity', 12) }}
+            else cast(1 as decimal(38, 12))
+        end as "x_AllocatedShare",
+        basis_quantity as "x_AllocationBasisQuantity",
+        total_quantity as "x_AllocationTotalQuantity"
+    from named
+)
+
+select * from final

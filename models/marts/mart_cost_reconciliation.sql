@@ -1,0 +1,204 @@
+{#- Does the bill match the usage? Billed cost (fct_openai_cost Usage rows) next to usage times
+    list price (int_usage_token_quantities x the openai_prices seed) per organization, UTC day,
+    project, billing surface, model, token type, batch flag and service tier.
+
+    The two sides are aggregated to that grain apart and joined through a spine of the keys either
+    side has, so a billed line without usage and usage without a bill both show. Status:
+    - `no_usage`: billed, but no usage endpoint reports matching usage (cost-only spend such as
+      fine-tuning training and evals, unparsed line items, or usage missing from the API);
+    - `no_price`: usage without a list price valid that day in the seed;
+    - `matched`: |billed - usage x price| within var('reconciliation_tolerance_usd') dollars or
+      within var('reconciliation_tolerance_pct') percent of the billed amount;
+    - `under` / `over`: billed below / above usage x price by more than the tolerance. Recent days
+      are often `under`: OpenAI bills late-arriving usage for a few days (restatement). -#}
+
+{%- set tolerance_usd = var('reconciliation_tolerance_usd', 0.01) -%}
+{%- set tolerance_pct = var('reconciliation_tolerance_pct', 0.5) -%}
+{%- set grain = [
+    'org_id', 'charge_date', 'project_id', 'billing_surface', 'model', 'token_type', 'is_batch',
+    'service_tier',
+] -%}
+
+with
+
+billed_costs as (
+    select * from {{ ref('int_cost_token_quantities') }}
+),
+
+usage_quantities as (
+    select * from {{ ref('int_usage_token_quantities') }}
+),
+
+prices as (
+    select * from {{ ref('openai_prices') }}
+),
+
+{#- spend that no usage endpoint reports keeps its surface (`evals`), so it never lands on the
+    same row as the usage of the same model -#}
+billed_surfaced as (
+    select
+        *,
+        case
+            when not is_usage_reported then coalesce(billing_surface, 'no usage endpoint')
+        end as reconciliation_surface
+    from billed_costs
+),
+
+billed as (
+    select
+        org_id,
+        charge_date,
+        project_id,
+        reconciliation_surface as billing_surface,
+        model,
+        token_type,
+        is_batch,
+        service_tier,
+        cast(sum(billed_cost_usd) as {{ type_money() }}) as billed_cost_usd,
+        cast(sum(billed_quantity) as {{ type_quantity() }}) as billed_quantity,
+        max(billed_unit) as billed_unit,
+        count(*) as billed_row_count
+    from billed_surfaced
+    group by
+        org_id,
+        charge_date,
+        project_id,
+        reconciliation_surface,
+        model,
+        token_type,
+        is_batch,
+        service_tier
+),
+
+used as (
+    select
+        org_id,
+        usage_date as charge_date,
+        project_id,
+        cast(null as {{ dbt.type_string() }}) as billing_surface,
+        model,
+        token_type,
+        is_batch,
+        service_tier,
+        cast(sum(billed_unit_quantity) as {{ type_quantity() }}) as usage_quantity,
+        count(*) as usage_row_count
+    from usage_quantities
+    group by
+        org_id,
+        usage_date,
+        project_id,
+        model,
+        token_type,
+        is_batch,
+        service_tier
+),
+
+billed_keyed as (
+    select
+        {{ generate_surrogate_key(grain) }} as reconciliation_id,
+        *
+    from billed
+),
+
+used_keyed as (
+    select
+        {{ generate_surrogate_key(grain) }} as reconciliation_id,
+        *
+    from used
+),
+
+spine as (
+    select {{ grain | join(', ') }}, reconciliation_id from billed_keyed
+    union
+    select {{ grain | join(', ') }}, reconciliation_id from used_keyed
+),
+
+joined as (
+    select
+        spine.*,
+        coalesce(billed_keyed.billed_cost_usd, 0) as billed_cost_usd,
+        billed_keyed.billed_quantity,
+        billed_keyed.billed_unit,
+        coalesce(billed_keyed.billed_row_count, 0) as billed_row_count,
+        used_keyed.usage_quantity,
+        coalesce(used_keyed.usage_row_count, 0) as usage_row_count
+    from spine
+    left join billed_keyed
+        on spine.reconciliation_id = billed_keyed.reconciliation_id
+    left join used_keyed
+        on spine.reconciliation_id = used_keyed.reconciliation_id
+),
+
+priced as (
+    select
+        joined.*,
+        prices.price_usd,
+        prices.price_per_quantity,
+        prices.consumed_unit as price_unit,
+        {{ allocation_exact_divide('prices.price_usd', 'prices.price_per_quantity', 18) }} as unit_price_usd
+    from joined
+    left join prices
+        on
+            joined.model = prices.model
+            and joined.token_type = prices.token_type
+            and joined.is_batch = prices.is_batch
+            and joined.service_tier = prices.service_tier
+            and joined.charge_date >= prices.valid_from
+            and joined.charge_date < prices.valid_to
+),
+
+compared as (
+    select
+        *,
+        cast(usage_quantity * unit_price_usd as {{ type_money() }}) as usage_list_cost_usd
+    from priced
+),
+
+gaps as (
+    select
+        *,
+        billed_cost_usd - usage_list_cost_usd as gap_usd
+    from compared
+),
+
+final as (
+    select
+        reconciliation_id,
+        org_id,
+        charge_date,
+        project_id,
+        billing_surface,
+        model,
+        token_type,
+        is_batch,
+        service_tier,
+        billed_cost_usd,
+        usage_list_cost_usd,
+        gap_usd,
+        case
+            when billed_cost_usd != 0
+                then cast(gap_usd * 100 / billed_cost_usd as decimal(38, 6))
+        end as gap_pct,
+        case
+            when usage_row_count = 0 then 'no_usage'
+            when unit_price_usd is null then 'no_price'
+            when
+                abs(gap_usd) <= {{ tolerance_usd }}
+                or abs(gap_usd) * 100 <= {{ tolerance_pct }} * abs(billed_cost_usd)
+                then 'matched'
+            when gap_usd < 0 then 'under'
+            else 'over'
+        end as reconciliation_status,
+        billed_quantity,
+        usage_quantity,
+        billed_quantity - usage_quantity as quantity_gap,
+        coalesce(billed_unit, price_unit) as quantity_unit,
+        price_usd as list_price_usd,
+        price_per_quantity as list_price_per_quantity,
+        unit_price_usd as list_unit_price_usd,
+        billed_row_count,
+        usage_row_count
+    from gaps
+)
+
+select * from final

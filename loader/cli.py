@@ -187,6 +187,16 @@ def _organizations_and_base_url(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Subcommands (issue 7) have their own parsers; the load's flags stay as they are.
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["alerts"]:
+        from loader.alerts import main as alerts_main
+
+        return alerts_main(arguments[1:])
+    if arguments[:1] == ["report"]:
+        from loader.report import main as report_main
+
+        return report_main(arguments[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     _prepare_environment()

@@ -1,0 +1,5 @@
+import sys
+
+from loader.alerts.cli import main
+
+sys.exit(main())

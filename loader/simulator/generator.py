@@ -8,8 +8,10 @@ with integer cumulative rounding, so a 1d bucket is exactly the sum of its 1h bu
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 from loader.simulator.prng import hot_digest
 from loader.simulator.world import DAY, Stream
@@ -48,11 +50,27 @@ def split(total: int, weights: Sequence[int]) -> list[int]:
     return out
 
 
-def _spread(totals: Sequence[int], weights: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+class Split:
+    """A day split into hours (or an hour into minutes), stored flat: 8 bytes per value."""
+
+    __slots__ = ("_data", "_n")
+
+    def __init__(self, rows: Sequence[Sequence[int]]) -> None:
+        self._n = len(rows[0])
+        self._data = array("q", chain.from_iterable(rows))
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        return tuple(self._data[i * self._n : (i + 1) * self._n])
+
+    def primary(self, i: int) -> int:
+        return self._data[i * self._n]
+
+
+def _spread(totals: Sequence[int], weights: Sequence[int]) -> Split:
     """Split the primary count by `weights`, then every other field in proportion to the primary."""
     primary = split(totals[0], weights)
     columns = [primary] + [split(v, primary) for v in totals[1:]]
-    return tuple(zip(*columns, strict=True))
+    return Split(list(zip(*columns, strict=True)))
 
 
 class Generator:
@@ -64,12 +82,10 @@ class Generator:
         self._streams = {s.key: s for s in streams}
         if len(self._streams) != len(streams):
             raise ValueError("stream keys collide")
-        self._hours_cached = lru_cache(maxsize=200_000)(self._hours)
-        self._minutes_cached = lru_cache(maxsize=20_000)(self._minutes)
-
-    def register(self, streams: Sequence[Stream]) -> None:
-        for s in streams:
-            self._streams[s.key] = s
+        # Requests walk buckets in time order, so the working set is about one split per stream.
+        size = max(1024, 2 * len(streams))
+        self._hours_cached = lru_cache(maxsize=size)(self._hours)
+        self._minutes_cached = lru_cache(maxsize=size)(self._minutes)
 
     def _active(self, s: Stream, day: int) -> bool:
         return day >= s.start_day and day >= self.first_day and (s.end_day is None or day < s.end_day)
@@ -106,7 +122,7 @@ class Generator:
         jitter = 1 + (d[0] - 128) / 2560
         return int(s.base * math.exp(s.growth * (day - s.start_day)) * jitter)
 
-    def _hours(self, key: int, day: int) -> tuple[tuple[int, ...], ...] | None:
+    def _hours(self, key: int, day: int) -> Split | None:
         s = self._streams[key]
         totals = self.day(s, day)
         if not totals[0]:
@@ -115,13 +131,13 @@ class Generator:
         profile = _HOURLY.get(s.profile, _HOURLY["interactive"])
         return _spread(totals, [profile[h] * (32 + d[h]) for h in range(24)])
 
-    def hours(self, s: Stream, day: int) -> tuple[tuple[int, ...], ...] | None:
+    def hours(self, s: Stream, day: int) -> Split | None:
         """The day split into 24 hourly vectors, or None when the day is empty."""
         return self._hours_cached(s.key, day)
 
-    def _minutes(self, key: int, day: int, hour: int) -> tuple[tuple[int, ...], ...] | None:
+    def _minutes(self, key: int, day: int, hour: int) -> Split | None:
         hours = self._hours_cached(key, day)
-        if hours is None or not hours[hour][0]:
+        if hours is None or not hours.primary(hour):
             return None
         d = hot_digest(self.seed, key, day * 24 + hour, _SALT_MINUTES, 64)
         return _spread(hours[hour], [8 + d[m] for m in range(60)])
@@ -182,7 +198,7 @@ class Generator:
                 continue
             for h in range((lo - ds) // HOUR, (hi - 1 - ds) // HOUR + 1):
                 hs = ds + h * HOUR
-                if not hours[h][0]:
+                if not hours.primary(h):
                     continue
                 if lo <= hs and hs + HOUR <= hi:
                     add(hours[h])
@@ -191,6 +207,6 @@ class Generator:
                 if minutes is None:
                     continue
                 for m in range(max(0, (lo - hs) // MINUTE), min(60, (hi - hs) // MINUTE)):
-                    if minutes[m][0]:
+                    if minutes.primary(m):
                         add(minutes[m])
         return None if acc is None else tuple(acc)

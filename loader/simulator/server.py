@@ -206,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_allowed(self) -> None:
         self.server.app.handle(self, self.command)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
 
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s %s", self.address_string(), format % args)

@@ -1,10 +1,19 @@
 {#-
-    Daily billed cost per spend series, the input of the anomaly mart: one row per series and UTC
-    day, dense (days without spend are 0) from the series' first day with spend to the
-    organization's latest loaded day. Four levels, each a partition of the same bill:
-    org, project, project_model (project and model; line items without a model by line item)
-    and api_key (project and key; only days billed per key, which OpenAI has from 2025-12-06).
+    Daily billed usage cost per spend series, the input of the anomaly mart: one row per series and
+    UTC day, dense (days without spend are 0) from the series' first day with spend to the
+    organization's latest loaded day. Four levels, each a partition of the same bill: org,
+    project, project_model (project and model; line items without a model by line item) and
+    api_key (project and key; only days billed per key, which OpenAI has from 2025-12-06).
+
+    Intermittent charges, a project's line items billed on fewer than
+    `anomaly_intermittent_active_share` of the days since they first appeared (fine-tuning
+    training jobs, say), are bursty by nature: every series carries them apart in
+    `intermittent_cost_usd` so that the seasonal rule judges the regular spend alone, and each is
+    also a series of its own at a fifth level, project_line_item, judged by the sparse rule.
+    The classification looks at all loaded days; a line item needs 28 days of life to be called
+    intermittent.
 -#}
+{%- set intermittent_share = var('anomaly_intermittent_active_share', 0.5) -%}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 
 with
@@ -22,9 +31,12 @@ costs as (
         coalesce("SubAccountId", '(no project)') as project_id,
         coalesce("x_Model", "x_LineItem") as model,
         "x_ApiKeyId" as api_key_id,
+        "x_LineItem" as line_item,
         cast("ChargePeriodStart" as date) as spend_date,
         "BilledCost" as cost_usd
     from fct_openai_cost
+    -- credits and adjustments are not consumption: budgets count them, anomalies do not
+    where "ChargeCategory" = 'Usage'
 
 ),
 
@@ -38,6 +50,40 @@ org_days as (
 
 ),
 
+line_item_activity as (
+
+    select
+        costs.org_id,
+        costs.project_id,
+        costs.line_item,
+        count(distinct case when costs.cost_usd <> 0 then costs.spend_date end) as active_days,
+        {{ dbt.datediff('min(costs.spend_date)', 'max(org_days.latest_date)', 'day') }} + 1 as life_days
+    from costs
+    inner join org_days
+        on costs.org_id = org_days.org_id
+    group by costs.org_id, costs.project_id, costs.line_item
+
+),
+
+classified_costs as (
+
+    select
+        costs.*,
+        case
+            when line_item_activity.life_days >= 28
+                and line_item_activity.active_days < {{ intermittent_share }} * line_item_activity.life_days
+                then costs.cost_usd
+            else 0
+        end as intermittent_cost_usd
+    from costs
+    inner join line_item_activity
+        on
+            costs.org_id = line_item_activity.org_id
+            and costs.project_id = line_item_activity.project_id
+            and costs.line_item = line_item_activity.line_item
+
+),
+
 series_costs as (
 
     select
@@ -48,8 +94,9 @@ series_costs as (
         cast(null as {{ dbt.type_string() }}) as model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
         spend_date,
-        sum(cost_usd) as cost_usd
-    from costs
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_costs
     group by org_id, spend_date
 
     union all
@@ -62,8 +109,9 @@ series_costs as (
         cast(null as {{ dbt.type_string() }}) as model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
         spend_date,
-        sum(cost_usd) as cost_usd
-    from costs
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_costs
     group by org_id, project_id, spend_date
 
     union all
@@ -76,8 +124,9 @@ series_costs as (
         model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
         spend_date,
-        sum(cost_usd) as cost_usd
-    from costs
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_costs
     where model is not null
     group by org_id, project_id, model, spend_date
 
@@ -91,10 +140,27 @@ series_costs as (
         cast(null as {{ dbt.type_string() }}) as model,
         api_key_id,
         spend_date,
-        sum(cost_usd) as cost_usd
-    from costs
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_costs
     where api_key_id is not null
     group by org_id, project_id, api_key_id, spend_date
+
+    union all
+
+    select
+        'project_line_item' as series_level,
+        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/line_item/'", 'line_item']) }} as series_id,
+        org_id,
+        project_id,
+        line_item as model,
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        spend_date,
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_costs
+    where intermittent_cost_usd <> 0
+    group by org_id, project_id, line_item, spend_date
 
 ),
 
@@ -161,6 +227,7 @@ final as (
         spine.spend_date,
         {{ anomalies_day_number('spine.spend_date') }} as day_number,
         coalesce(series_costs.cost_usd, 0) as cost_usd,
+        coalesce(series_costs.intermittent_cost_usd, 0) as intermittent_cost_usd,
         spine.series_first_date,
         spine.level_first_date,
         {% if partial_latest_day -%}

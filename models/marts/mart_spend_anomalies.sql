@@ -27,8 +27,9 @@
 {%- set min_scale = var('anomaly_min_scale', 0.1) -%}
 {%- set sparse_zero_share = var('anomaly_sparse_zero_share', 0.5) -%}
 {%- set sparse_spike_factor = var('anomaly_sparse_spike_factor', 3) -%}
-{%- set new_series_min_usd = var('anomaly_new_series_min_usd', min_impact_usd) -%}
+{%- set new_series_min_usd = var('anomaly_new_series_min_usd', 25) -%}
 {%- set new_series_grace_days = var('anomaly_new_series_grace_days', 7) -%}
+{%- set max_similar_days = var('anomaly_max_similar_days', 1) -%}
 {%- set max_drivers = var('anomaly_max_drivers', 3) -%}
 
 with
@@ -67,7 +68,13 @@ series_days as (
         spend_date,
         day_number,
         cost_usd,
-        {{ anomalies_ln1p('cost_usd') }} as log_cost,
+        {#- the seasonal rule judges regular spend; intermittent charges have their own series -#}
+        case
+            when series_level = 'project_line_item' then cost_usd
+            else cost_usd - intermittent_cost_usd
+        end as scored_cost_usd,
+        {{ anomalies_ln1p("case when series_level = 'project_line_item' then cost_usd else cost_usd - intermittent_cost_usd end") }}
+            as log_cost,
         {{ dbt.datediff('series_first_date', 'spend_date', 'day') }} as history_days,
         series_first_date,
         level_first_date
@@ -123,8 +130,10 @@ trailing_window as (
     select
         scored.series_id,
         scored.day_number,
-        history.cost_usd,
-        residuals.residual
+        history.scored_cost_usd,
+        residuals.residual,
+        scored_residuals.residual as scored_residual,
+        scored.scored_cost_usd as day_scored_cost_usd
     from series_days as scored
     cross join window_offsets
     inner join series_days as history
@@ -135,6 +144,10 @@ trailing_window as (
         on
             history.series_id = residuals.series_id
             and history.day_number = residuals.day_number
+    left join residuals as scored_residuals
+        on
+            scored.series_id = scored_residuals.series_id
+            and scored.day_number = scored_residuals.day_number
 
 ),
 
@@ -144,10 +157,13 @@ window_stats as (
         series_id,
         day_number,
         count(*) as window_days,
-        sum(case when cost_usd = 0 then 1 else 0 end) as window_zero_days,
-        max(cost_usd) as window_max_cost_usd,
-        avg(cost_usd) as window_mean_cost_usd,
+        sum(case when scored_cost_usd = 0 then 1 else 0 end) as window_zero_days,
+        max(scored_cost_usd) as window_max_cost_usd,
+        avg(scored_cost_usd) as window_mean_cost_usd,
         count(residual) as window_residuals,
+        sum(case when residual >= scored_residual then 1 else 0 end) as window_days_as_high,
+        {#- a day without spend is like any other day without spend, whatever its baseline -#}
+        sum(case when residual <= scored_residual then 1 else 0 end) as window_days_as_low,
         {{ median('residual') }} as residual_median
     from trailing_window
     group by series_id, day_number
@@ -179,8 +195,11 @@ measured as (
         coalesce(window_stats.window_days, 0) as window_days,
         coalesce(window_stats.window_zero_days, 0) as window_zero_days,
         coalesce(window_stats.window_residuals, 0) as window_residuals,
+        coalesce(window_stats.window_days_as_high, 0) as window_days_as_high,
+        coalesce(window_stats.window_days_as_low, 0) as window_days_as_low,
         window_stats.window_max_cost_usd,
         window_stats.window_mean_cost_usd,
+        window_stats.residual_median,
         greatest(1.4826 * window_spreads.residual_mad, {{ min_scale }}) as scale,
         coalesce(
             window_stats.window_zero_days > {{ sparse_zero_share }} * window_stats.window_days,
@@ -215,7 +234,8 @@ scored as (
             when is_sparse then 'sparse'
             else 'seasonal'
         end as detection_rule,
-        case
+        {#- expected of the judged spend, plus the day's intermittent charges taken as they are -#}
+        cost_usd - scored_cost_usd + case
             when is_new_series then 0
             when is_sparse then window_mean_cost_usd
             else {{ anomalies_expm1('baseline_log_cost') }}
@@ -252,12 +272,21 @@ flagged as (
             when detection_rule = 'sparse'
                 then
                     has_enough_history
-                    and cost_usd > {{ sparse_spike_factor }} * window_max_cost_usd
+                    and scored_cost_usd > {{ sparse_spike_factor }} * window_max_cost_usd
                     and impact_usd >= {{ min_impact_usd }}
             else
                 has_enough_history
                 and abs(score) > {{ threshold }}
                 and abs(impact_usd) >= {{ min_impact_usd }}
+                and (
+                    (score > 0 and window_days_as_high <= {{ max_similar_days }})
+                    or (
+                        score < 0
+                        and window_days_as_low <= {{ max_similar_days }}
+                        {#- a day without spend is like any earlier day without spend -#}
+                        and not (scored_cost_usd = 0 and window_zero_days > 0)
+                    )
+                )
         end as is_anomaly
     from with_impact
 
@@ -288,10 +317,13 @@ drivers as (
             anomalies.org_id = children.org_id
             and anomalies.day_number = children.day_number
             and (
-                (anomalies.series_level = 'org' and children.series_level in ('project', 'project_model', 'api_key'))
+                (
+                    anomalies.series_level = 'org'
+                    and children.series_level in ('project', 'project_model', 'api_key', 'project_line_item')
+                )
                 or (
                     anomalies.series_level = 'project'
-                    and children.series_level in ('project_model', 'api_key')
+                    and children.series_level in ('project_model', 'api_key', 'project_line_item')
                     and anomalies.project_id = children.project_id
                 )
             )

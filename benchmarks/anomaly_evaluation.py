@@ -1,0 +1,255 @@
+"""Score mart_spend_anomalies against the simulator's labelled anomalies, next to a baseline.
+
+    ./scripts/demo.sh                           # load the simulated organizations, dbt build
+    .venv/bin/python benchmarks/anomaly_evaluation.py [--duckdb PATH] [--ground-truth FILE]
+
+The ground truth is the simulator's `labelled_anomalies()`: read from `--ground-truth` (the JSON
+`Simulator.write_ground_truth()` writes) or, by default, rebuilt from the simulator's defaults
+(seed 7, default organizations) with its clock on the warehouse's latest loaded day, which is
+what `python -m loader --demo` loaded (the labels depend only on the seed and the day).
+
+Baseline, computed in the same run on the same daily series (`int_spend_daily`): a plain 14-day
+mean and standard deviation with the day itself included, flagged when |z| > 3 (what popular dbt
+anomaly tests do).
+
+How a flag is judged, per level (org, project, project_model, api_key):
+- A labelled anomaly touches the series at each level that contains it or that it contains
+  (a project drop touches the org, the project and every model and key of that project; a
+  model spike touches its project and org). Its days are start_date..end_date, and an ongoing
+  one (no end_date) counts for `--ongoing-days` days (default 28, the detector's window).
+- A flag is a true positive when a label touches its series on its day; it is ignored when only
+  a label on a sibling dimension of the same project is active (a key's spike shows in the
+  models that key used, which the labels do not name); otherwise it is a false positive.
+- A label counts as found at a level when one of the series it touches there is flagged within
+  start_date..end_date (an ongoing label: its first `--detect-days` days, default 7). Labels on a
+  sibling dimension are not counted at that level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+
+LEVELS = ("org", "project", "project_model", "api_key")
+# The dimension each level adds under the project; org and project are ancestors of all.
+_DIMENSION = {"project_model": "model", "api_key": "api_key_id"}
+
+log = logging.getLogger("anomaly_evaluation")
+
+
+@dataclass(frozen=True)
+class Label:
+    org_id: str
+    kind: str
+    level: str
+    project_id: str
+    model: str | None
+    api_key_id: str | None
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class Flag:
+    level: str
+    org_id: str
+    project_id: str | None
+    model: str | None
+    api_key_id: str | None
+    day: date
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value  # type: ignore[return-value]
+    return date.fromisoformat(str(value))
+
+
+def labels_from(records: Iterable[dict[str, object]]) -> list[Label]:
+    return [
+        Label(
+            org_id=str(r["org_id"]),
+            kind=str(r["kind"]),
+            level=str(r["level"]),
+            project_id=str(r["project_id"]),
+            model=r.get("model"),  # type: ignore[arg-type]
+            api_key_id=r.get("api_key_id"),  # type: ignore[arg-type]
+            start=_as_date(r["start_date"]),  # type: ignore[arg-type]
+            end=_as_date(r.get("end_date")),
+        )
+        for r in records
+    ]
+
+
+def simulated_labels(latest_day: date, seed: int) -> list[Label]:
+    from loader.simulator import Simulator, SimulatorConfig
+
+    now = datetime.combine(latest_day, time(12, 0), tzinfo=UTC)
+    return labels_from(Simulator(SimulatorConfig(seed=seed, now=now)).labelled_anomalies())
+
+
+def relation(label: Label, flag: Flag) -> str:
+    """How the label relates to the flag's series: 'touches', 'sibling' or 'none'."""
+    if label.org_id != flag.org_id:
+        return "none"
+    if flag.level == "org":
+        return "touches"
+    if label.project_id != flag.project_id:
+        return "none"
+    if flag.level == "project" or label.level == "project":
+        return "touches"
+    dimension = _DIMENSION[flag.level]
+    value = getattr(label, dimension)
+    if value is None:
+        return "sibling"
+    return "touches" if value == getattr(flag, dimension) else "none"
+
+
+def in_window(label: Label, day: date, ongoing_days: int) -> bool:
+    end = label.end or label.start + timedelta(days=ongoing_days - 1)
+    return label.start <= day <= end
+
+
+@dataclass
+class Score:
+    flags: int = 0
+    true_positives: int = 0
+    false_positives: int = 0
+    ignored: int = 0
+    labels: int = 0
+    found: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        judged = self.true_positives + self.false_positives
+        return self.true_positives / judged if judged else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.labels if self.labels else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None or p + r == 0:
+            return None
+        return 2 * p * r / (p + r)
+
+
+def evaluate(flags: list[Flag], labels: list[Label], level: str, ongoing_days: int, detect_days: int) -> Score:
+    score = Score()
+    level_flags = [f for f in flags if f.level == level]
+    for flag in level_flags:
+        score.flags += 1
+        relations = {relation(label, flag) for label in labels if in_window(label, flag.day, ongoing_days)}
+        if "touches" in relations:
+            score.true_positives += 1
+        elif "sibling" in relations:
+            score.ignored += 1
+        else:
+            score.false_positives += 1
+    for label in labels:
+        touched = [f for f in level_flags if relation(label, f) == "touches"]
+        probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
+        if relation(label, probe) == "sibling":
+            continue
+        score.labels += 1
+        if any(in_window(label, f.day, detect_days) for f in touched):
+            score.found += 1
+    return score
+
+
+MART_FLAGS_SQL = """
+    select series_level, org_id, project_id, model, api_key_id, spend_date
+    from marts.mart_spend_anomalies
+"""
+
+BASELINE_FLAGS_SQL = """
+    with stats as (
+        select
+            *,
+            avg(cost_usd) over w as mean_14d,
+            stddev_samp(cost_usd) over w as sd_14d,
+            count(*) over w as days_14d
+        from intermediate.int_spend_daily
+        where is_complete_day
+        window w as (partition by series_id order by spend_date rows between 13 preceding and current row)
+    )
+    select series_level, org_id, project_id, model, api_key_id, spend_date
+    from stats
+    where days_14d = 14 and sd_14d > 0 and abs(cost_usd - mean_14d) / sd_14d > 3
+"""
+
+
+def read_flags(con: duckdb.DuckDBPyConnection, sql: str) -> list[Flag]:
+    return [Flag(*row) for row in con.execute(sql).fetchall()]
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def format_table(results: list[tuple[str, str, Score]]) -> str:
+    header = ("level", "method", "flags", "TP", "FP", "ignored", "precision", "recall", "F1")
+    rows = [
+        (
+            level,
+            method,
+            str(s.flags),
+            str(s.true_positives),
+            str(s.false_positives),
+            str(s.ignored),
+            _fmt(s.precision),
+            f"{_fmt(s.recall)} ({s.found}/{s.labels})",
+            _fmt(s.f1),
+        )
+        for level, method, s in results
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
+    lines.append("| " + " | ".join("-" * w for w in widths) + " |")
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb"))
+    parser.add_argument("--ground-truth", type=Path, help="JSON written by Simulator.write_ground_truth()")
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed of the demo load (default 7)")
+    parser.add_argument("--ongoing-days", type=int, default=28)
+    parser.add_argument("--detect-days", type=int, default=7)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not Path(args.duckdb).exists():
+        print(f"no warehouse at {args.duckdb}: run ./scripts/demo.sh first", file=sys.stderr)
+        return 1
+    with duckdb.connect(args.duckdb, read_only=True) as con:
+        latest = con.execute("select max(spend_date) from intermediate.int_spend_daily").fetchone()[0]
+        mart_flags = read_flags(con, MART_FLAGS_SQL)
+        baseline_flags = read_flags(con, BASELINE_FLAGS_SQL)
+    if args.ground_truth:
+        records = json.loads(args.ground_truth.read_text())
+        labels = labels_from(records["anomalies"] if isinstance(records, dict) else records)
+    else:
+        labels = simulated_labels(latest, args.seed)
+    print(f"{len(labels)} labelled anomalies; warehouse {args.duckdb}, latest loaded day {latest}")
+    results = []
+    for level in LEVELS:
+        for method, flags in (("mart_spend_anomalies", mart_flags), ("baseline 14d |z|>3", baseline_flags)):
+            results.append((level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days)))
+    print(format_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,12 +48,13 @@ def percent(value: Decimal | None) -> str:
     return f"{Decimal(value).normalize():f}%"
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
+def _text(value: Any) -> Any:
+    """JSON-safe without loss: decimals and dates as strings, the rest as they are."""
     if isinstance(value, date | datetime):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 class Names:

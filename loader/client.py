@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 Params = Mapping[str, Any]
 
-_SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-*.]+")
+_SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
 
 
 class LoaderError(Exception):

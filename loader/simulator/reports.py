@@ -270,7 +270,10 @@ class Reports:
                 acc[1] += a.quantity
         names = {p.id: p.name for p in org.projects}
         results = []
-        for key in sorted(groups, key=lambda k: tuple((x is None, str(x)) for x in k)):
+        ordered: list[tuple[object, ...]] = list(groups)
+        if dims != catalog.COSTS_GROUP_DIMS[: len(dims)]:  # else atoms came sorted on these keys already
+            ordered.sort(key=lambda k: tuple("" if x is None else str(x) for x in k))
+        for key in ordered:
             amount, quantity = groups[key]
             values = dict(zip(dims, key, strict=True))
             salt = zlib.crc32(f"{day}|{'|'.join(map(str, key))}".encode())

@@ -156,3 +156,13 @@ def test_requests_are_routed_by_key_to_their_organization(sim: Simulator, server
     )
     orgs = {r.org_id for r in server.requests if r.path == "/v1/organization/projects"}
     assert {o.org_id for o in sim.organizations} <= orgs
+
+
+def test_fault_arguments_are_checked(sim: Simulator) -> None:
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        sim.faults.inject("418")
+    with pytest.raises(ValueError):
+        sim.faults.inject("429", retry_after=0)
+    with pytest.raises(ValueError):
+        sim.faults.random(rate=1.5)
+    assert sim.faults.pending == 0

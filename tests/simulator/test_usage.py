@@ -184,6 +184,10 @@ def test_both_array_encodings_give_identical_answers(client: Client) -> None:
     )
     assert repeated.status_code == brackets.status_code == 200
     assert repeated.content == brackets.content
+    recorded = [r.query for r in client.server.requests if r.path == "/v1/organization/usage/completions"][
+        -2:
+    ]
+    assert "group_by" in recorded[0] and recorded[1]["group_by[]"] == ["model", "project_id"]
     models = {r["model"] for r in rows(repeated.json())}
     assert models == {"gpt-4o-2024-08-06", "o3-2025-04-16"}
     assert {r["project_id"] for r in rows(repeated.json())} > {None} - {None}

@@ -190,9 +190,29 @@ class _Builder:
         return token(self.seed, self.spec.org_id, *parts, length=length)
 
     def build(self) -> Organization:
+        users = self._users()
+        projects = self._projects()
+        service_accounts, keys, project_users = self._keys(projects, users)
+        keys = self._special_keys(projects, users, keys, project_users)
+        self.vector_stores = {
+            p.id: ["vs_" + self.tok("vs", p.id, j) for j in range(1 + self.rng.randrange(2))]
+            for p in projects
+        }
+        for k in keys:
+            self._key_streams(k, next(p for p in projects if p.id == k.project_id))
+        for p in projects:
+            self._project_streams(p)
+        self._ensure_coverage(projects, keys)
+        self._cost_only_streams(projects, keys)
+        anomalies = self._anomalies(projects, keys)
+        return Organization(
+            self.spec, projects, users, service_accounts, keys, project_users, self.streams, anomalies
+        )
+
+    def _users(self) -> list[User]:
         rng, spec = self.rng, self.spec
         history = self.anchor_day - self.first_day
-        users = []
+        users: list[User] = []
         for i in range(spec.users):
             first, last = _FIRST[i % len(_FIRST)], _LAST[(i * 7 + i // len(_FIRST)) % len(_LAST)]
             added = (
@@ -209,6 +229,11 @@ class _Builder:
                     added * DAY + rng.randint(0, DAY - 1),
                 )
             )
+        return users
+
+    def _projects(self) -> list[Project]:
+        rng, spec = self.rng, self.spec
+        history = self.anchor_day - self.first_day
         projects: list[Project] = []
         n_archived = spec.archived_projects
         for i in range(spec.projects):
@@ -235,7 +260,15 @@ class _Builder:
                     None if archived is None else archived * DAY + rng.randint(0, DAY - 1),
                 )
             )
-        service_accounts, keys = [], []
+        return projects
+
+    def _keys(
+        self, projects: list[Project], users: list[User]
+    ) -> tuple[list[ServiceAccount], list[ApiKey], dict[str, list[tuple[str, str, int]]]]:
+        """Per project: a service account, user-owned keys and a last, service-account-owned key."""
+        rng, spec = self.rng, self.spec
+        service_accounts: list[ServiceAccount] = []
+        keys: list[ApiKey] = []
         project_users: dict[str, list[tuple[str, str, int]]] = {}
         for pi, p in enumerate(projects):
             p_day = p.created_at // DAY
@@ -278,20 +311,7 @@ class _Builder:
                     )
                 )
             project_users[p.id] = sorted(members.values())
-        keys = self._special_keys(projects, users, keys, project_users)
-        self.vector_stores = {
-            p.id: ["vs_" + self.tok("vs", p.id, j) for j in range(1 + rng.randrange(2))] for p in projects
-        }
-        for k in keys:
-            self._key_streams(k, next(p for p in projects if p.id == k.project_id))
-        for p in projects:
-            self._project_streams(p)
-        self._ensure_coverage(projects, keys)
-        self._cost_only_streams(projects, keys)
-        anomalies = self._anomalies(projects, keys)
-        return Organization(
-            spec, projects, users, service_accounts, keys, project_users, self.streams, anomalies
-        )
+        return service_accounts, keys, project_users
 
     def _special_keys(
         self,

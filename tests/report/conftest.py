@@ -1,0 +1,298 @@
+"""Fixtures for the report tests: small generated marts and a headless Chromium to open the report.
+
+The marts carry the real column names and types of the dbt models the report reads (only those
+columns), filled with deterministic pseudo-random spend, so the test needs neither loader nor dbt.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+import subprocess
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ORGS = {"org-ACME000000000000000000": "Acme Analytics", "org-GLOBEX0000000000000000": "Globex Research"}
+PROJECTS = {
+    "org-ACME000000000000000000": {
+        "proj_acme_support": "Support Assistant",
+        "proj_acme_labeling": "Data Labeling",
+    },
+    "org-GLOBEX0000000000000000": {"proj_globex_intake": "Document Intake", "proj_globex_search": "Search"},
+}
+MODELS = ("gpt-4o-2024-08-06", "gpt-4.1-mini-2025-04-14", "o3-2025-04-16")
+FIRST_DAY = date(2026, 2, 1)
+DAYS = 42
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object, ...]]) -> None:
+    # Through Arrow: executemany runs one statement per row, far too slow for a few thousand rows.
+    # All as text: Arrow wants one type per column, and DuckDB casts text to decimals exactly.
+    columns = pa.table(
+        {
+            f"c{index}": [None if value is None else str(value) for value in values]
+            for index, values in enumerate(zip(*rows, strict=True))
+        }
+    )
+    con.register("incoming", columns)
+    con.execute(f"insert into {table} select * from incoming")
+    con.unregister("incoming")
+
+
+def _build(path: Path) -> None:
+    rng = random.Random(7)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """create table marts.fct_openai_cost (
+                "BilledCost" decimal(38, 18), "BillingAccountId" varchar, "BillingAccountName" varchar,
+                "ChargeCategory" varchar, "ChargePeriodStart" timestamp, "ConsumedQuantity" decimal(38, 9),
+                "ConsumedUnit" varchar, "SubAccountId" varchar, "SubAccountName" varchar, "x_Model" varchar,
+                "x_TokenType" varchar, "x_LineItem" varchar, "x_ApiKeyId" varchar)"""
+        )
+        con.execute(
+            """create table marts.fct_openai_usage (
+                org_id varchar, endpoint varchar, usage_date date, project_id varchar, model varchar,
+                input_tokens bigint, output_tokens bigint, num_model_requests bigint, num_requests bigint)"""
+        )
+        con.execute(
+            """create table marts.mart_cost_reconciliation (
+                org_id varchar, charge_date date, project_id varchar, reconciliation_status varchar,
+                billed_cost_usd decimal(38, 18), usage_list_cost_usd decimal(38, 18))"""
+        )
+        costs, usage, reconciliation = [], [], []
+        for offset in range(DAYS):
+            day = FIRST_DAY + timedelta(days=offset)
+            for org_id, projects in PROJECTS.items():
+                for project_id, project_name in projects.items():
+                    for model in MODELS:
+                        tokens = rng.randint(100_000, 5_000_000)
+                        # a spike for the anomaly marker: Support Assistant on day 35
+                        scale = 8 if (project_id == "proj_acme_support" and offset == 35) else 1
+                        cost = Decimal(tokens * scale) * Decimal(rng.randint(150, 1000)) / Decimal(10**9)
+                        cost = cost.quantize(Decimal("0.000000001"))
+                        costs.append(
+                            (cost, org_id, ORGS[org_id], "Usage", day, tokens * scale, "Tokens", project_id,
+                             project_name, model, "input", f"{model}, input", "key_1")
+                        )  # fmt: skip
+                        usage.append(
+                            (org_id, "completions", day, project_id, model, tokens * scale, tokens // 10,
+                             tokens // 900, None)
+                        )  # fmt: skip
+                        status = "matched" if model != MODELS[2] else "under"
+                        listed = cost if status == "matched" else cost * Decimal("1.05")
+                        reconciliation.append((org_id, day, project_id, status, cost, listed))
+                    # a line item without a model: billed per call
+                    calls = Decimal(rng.randint(0, 200))
+                    costs.append(
+                        (calls * Decimal("0.025"), org_id, ORGS[org_id], "Usage", day, calls, "Requests",
+                         project_id, project_name, None, None, "web search tool calls", None)
+                    )  # fmt: skip
+                    usage.append(
+                        (org_id, "web_search_calls", day, project_id, None, None, None, 0, int(calls))
+                    )
+                    reconciliation.append(
+                        (org_id, day, project_id, "no_usage", calls * Decimal("0.025"), None)
+                    )
+        _insert(con, "marts.fct_openai_cost", costs)
+        _insert(con, "marts.fct_openai_usage", usage)
+        _insert(con, "marts.mart_cost_reconciliation", reconciliation)
+
+        spike_day = FIRST_DAY + timedelta(days=35)
+        con.execute(
+            """create table marts.mart_spend_anomalies (
+                anomaly_id varchar, series_level varchar, series_id varchar, org_id varchar,
+                project_id varchar,
+                model varchar, api_key_id varchar, spend_date date, anomaly_type varchar, severity varchar,
+                actual_cost_usd decimal(38, 6), expected_cost_usd decimal(38, 6), impact_usd decimal(38, 6),
+                score decimal(28, 2), drivers varchar)"""
+        )
+        actual = con.execute(
+            """select sum("BilledCost") from marts.fct_openai_cost
+               where "SubAccountId" = 'proj_acme_support' and cast("ChargePeriodStart" as date) = ?""",
+            [spike_day],
+        ).fetchone()[0]
+        series = "org-ACME000000000000000000/proj_acme_support"
+        con.execute(
+            "insert into marts.mart_spend_anomalies values (?, 'project', ?, 'org-ACME000000000000000000', "
+            "'proj_acme_support', null, null, ?, 'spike', 'high', ?, ?, ?, 9.5, "
+            "'project_model gpt-4o-2024-08-06 +$40.00')",
+            [f"{series}@{spike_day}", series, spike_day, actual, actual / 8, actual - actual / 8],
+        )
+
+        con.execute(
+            """create table marts.mart_budget_status (
+                budget_id varchar, budget_name varchar, org_id varchar, project_id varchar, model varchar,
+                budget_period varchar, period_start_date date, period_end_date date,
+                is_current_period boolean, as_of_date date, budget_amount_usd decimal(38, 6),
+                actual_to_date_usd decimal(38, 6), forecast_usd decimal(38, 6), forecast_method varchar,
+                thresholds_crossed varchar, status varchar)"""
+        )
+        con.execute(
+            """create table marts.mart_budget_daily (
+                budget_id varchar, period_start_date date, spend_date date, budget_line_usd decimal(38, 6),
+                cumulative_actual_usd decimal(38, 6), projected_cumulative_usd decimal(38, 6))"""
+        )
+        as_of = FIRST_DAY + timedelta(days=DAYS - 1)  # 2026-03-14
+        month = date(2026, 3, 1)
+        daily = con.execute(
+            """select cast("ChargePeriodStart" as date), sum("BilledCost") from marts.fct_openai_cost
+               where "BillingAccountId" = 'org-ACME000000000000000000' and "ChargePeriodStart" >= ?
+               group by 1 order by 1""",
+            [month],
+        ).fetchall()
+        cumulative, rows = Decimal(0), []
+        for day, cost in daily:
+            cumulative += cost
+            rows.append(("acme-monthly", month, day, Decimal(600) * day.day / 31, cumulative, cumulative))
+        per_day = cumulative / len(daily)
+        for extra in range(1, 31 - as_of.day + 1):
+            day = as_of + timedelta(days=extra)
+            rows.append(
+                ("acme-monthly", month, day, Decimal(600) * day.day / 31, None, cumulative + per_day * extra)
+            )
+        con.executemany("insert into marts.mart_budget_daily values (?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "insert into marts.mart_budget_status values ('acme-monthly', 'Acme monthly', "
+            "'org-ACME000000000000000000', null, null, 'month', ?, '2026-03-31', true, ?, 600, ?, ?, "
+            "'weekday_28d', '50.00% actual 2026-03-09', 'at risk')",
+            [month, as_of, cumulative, rows[-1][5]],
+        )
+
+
+@pytest.fixture(scope="module")
+def report_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "warehouse.duckdb"
+    _build(path)
+    return path
+
+
+class _DomText(HTMLParser):
+    """Text and attributes of every element with an id, plus the <body> attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[str, str] = {}
+        self.attrs_by_id: dict[str, dict[str, str | None]] = {}
+        self.body: dict[str, str | None] = {}
+        self._open: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "body":
+            self.body = attributes
+        element_id = attributes.get("id")
+        if element_id:
+            self.by_id[element_id] = ""
+            self.attrs_by_id[element_id] = attributes
+        self._open.append((tag, element_id))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, element_id in self._open:
+            if element_id:
+                self.by_id[element_id] += data
+
+
+@dataclass(frozen=True)
+class Page:
+    text: dict[str, str]
+    attributes: dict[str, dict[str, str | None]]
+    body: dict[str, str | None]
+    console: list[str]
+
+
+@dataclass(frozen=True)
+class Browser:
+    user_data_dir: Path
+
+    def _run(self, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        assert CHROMIUM.exists(), "Debian chromium is missing: run scripts/install_chromium.sh"
+        return subprocess.run(
+            [
+                str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={self.user_data_dir}", "--enable-logging=stderr", "--v=0", *extra, url,
+            ],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+
+    @staticmethod
+    def _console(stderr: str) -> list[str]:
+        # Every console message and uncaught error is logged as a CONSOLE line; the report logs nothing.
+        return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+    def open(self, url: str) -> Page:
+        done = self._run(url, "--dump-dom")
+        parser = _DomText()
+        parser.feed(done.stdout)
+        return Page(parser.by_id, parser.attrs_by_id, parser.body, self._console(done.stderr))
+
+    def screenshot(self, url: str, path: Path, width: int = 1200, height: int = 1250) -> list[str]:
+        done = self._run(url, f"--screenshot={path}", f"--window-size={width},{height}", "--hide-scrollbars")
+        return self._console(done.stderr)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
+    return Browser(tmp_path_factory.mktemp("chromium-profile"))
+
+
+def png_pixels(path: Path) -> Counter[tuple[int, int, int]]:
+    """Count the RGB colors of an 8-bit, non-interlaced PNG (what Chromium writes) without Pillow."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, chunks, header = 8, [], b""
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks.append(body)
+        position += 12 + length
+    width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and color_type in (2, 6) and interlace == 0
+    channels = 3 if color_type == 2 else 4
+    raw = zlib.decompress(b"".join(chunks))
+    stride = width * channels
+    previous = bytearray(stride)
+    colors: Counter[tuple[int, int, int]] = Counter()
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            up_left = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - up_left
+                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - up_left)
+                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else up_left
+                line[i] = (line[i] + predictor) & 0xFF
+        colors.update(zip(line[0::channels], line[1::channels], line[2::channels], strict=True))
+        previous = line
+    return colors

@@ -16,7 +16,8 @@ _FP_LEN = 10
 class Query:
     """Parsed query parameters; `name[]=x` and repeated `name=x` are the same array."""
 
-    def __init__(self, raw: dict[str, list[str]]) -> None:
+    def __init__(self, raw: dict[str, list[str]], scope: str = "") -> None:
+        self.scope = scope  # the endpoint: a cursor is only valid where it was issued
         self.params: dict[str, list[str]] = {}
         for key, values in raw.items():
             name = key[:-2] if key.endswith("[]") else key
@@ -60,7 +61,7 @@ class Query:
     def fingerprint(self) -> bytes:
         """Identity of every parameter except the cursor itself (order-insensitive)."""
         canon = sorted((k, tuple(sorted(v))) for k, v in self.params.items() if k != "page")
-        return hashlib.sha256(repr(canon).encode()).digest()[:_FP_LEN]
+        return hashlib.sha256(repr((self.scope, canon)).encode()).digest()[:_FP_LEN]
 
     def encode_cursor(self, position: int) -> str:
         return "page_" + base64.urlsafe_b64encode(_CURSOR.pack(position) + self.fingerprint()).decode()

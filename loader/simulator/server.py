@@ -78,7 +78,7 @@ class _App:
                 else:
                     if fault is not None and fault.kind == "slow":
                         time.sleep(fault.seconds)
-                    status, body = 200, dumps(self._dispatch(org, path, Query(raw)))
+                    status, body = 200, dumps(self._dispatch(org, path, Query(raw, scope=path)))
                     if fault is not None and fault.kind == "truncated":
                         body = body[: max(1, len(body) * 2 // 3)]
                     elif fault is not None and fault.kind == "malformed":

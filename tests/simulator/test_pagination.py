@@ -63,5 +63,7 @@ def test_cursor_replayed_with_other_parameters_is_400(client: Client) -> None:
         r = client.get("/organization/usage/completions", page=page, **{**params, **changed})
         assert r.status_code == 400, changed
         assert r.json()["error"]["param"] == "page"
+    # a cursor is only valid on the endpoint that issued it
+    assert client.get("/organization/usage/embeddings", page=page, **params).status_code == 400
     r = client.get("/organization/usage/completions", page="page_not-a-cursor", **params)
     assert r.status_code == 400 and r.json()["error"]["message"] == "Invalid page cursor."

@@ -118,7 +118,7 @@ class _App:
         org = self.sim.org_for_key(key)
         if org is not None:
             return org
-        if key.startswith("sk-proj-"):
+        if key.startswith(("sk-proj-", "sk-svcacct-")):  # project and service-account keys lack the scope
             scope = (
                 "api.usage.read" if ("/usage/" in path or path.endswith("/costs")) else "api.management.read"
             )

@@ -330,3 +330,27 @@ def test_custom_organizations() -> None:
     assert (len(org.projects), len(org.users)) == (3, 4)
     assert sim.history_start == NOW.date() - timedelta(days=30)
     assert len(sim.ground_truth_costs(spec.org_id, NOW.date() - timedelta(days=29), NOW.date())) > 50
+
+
+def test_seed_7_is_pinned(sim: Simulator, client: Client) -> None:
+    """Exact values for the default seed: any change to the generated data must be deliberate."""
+    spec = sim.organizations[0]
+    assert (spec.org_id, spec.admin_key) == (
+        "org-MjQYOg3nITWhehmjZFlMQNFG",
+        "sk-admin-sim-vlc2EWwmtriI449RwYqTrbXNokDSsKrjfEOVfbIH",
+    )
+    day = client.ok("/organization/usage/completions", start_time=1772668800, end_time=1772755200)
+    row = day["data"][0]["results"][0]
+    assert (row["input_tokens"], row["output_tokens"], row["num_model_requests"]) == (
+        127263590,
+        15700367,
+        57325,
+    )
+    assert (row["input_cached_tokens"], row["input_audio_tokens"], row["input_image_tokens"]) == (
+        22969888,
+        33793,
+        1912997,
+    )
+    assert sim.daily_cost_totals(spec.org_id, date(2026, 3, 5), date(2026, 3, 5)) == {
+        date(2026, 3, 5): Decimal("370.559658970148")
+    }

@@ -129,6 +129,11 @@ def test_project_key_is_403_missing_scopes(server) -> None:
         "You have insufficient permissions for this operation. Missing scopes: api.usage.read."
     )
     assert (r.json()["error"]["param"], r.json()["error"]["code"]) == (None, None)
+    r = requests.get(
+        server.base_url + "/organization/projects",
+        headers={"Authorization": "Bearer sk-svcacct-abcdefghijklmnop"},
+    )
+    assert r.status_code == 403 and "Missing scopes: api.management.read." in r.json()["error"]["message"]
 
 
 def test_only_get_is_allowed_and_unknown_paths_are_404(client: Client) -> None:

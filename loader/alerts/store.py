@@ -31,8 +31,8 @@ log = logging.getLogger("loader.alerts")
 T = TypeVar("T")
 
 DDL = """
-create schema if not exists alerts;
-create table if not exists alerts.alert_log (
+create schema if not exists {catalog}.alerts;
+create table if not exists {catalog}.alerts.alert_log (
     alert_id varchar not null,
     channel varchar not null,
     kind varchar not null,
@@ -108,15 +108,26 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T], attem
     raise AssertionError("unreachable")
 
 
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    # Qualified with the database: a warehouse file named alerts.duckdb makes "alerts" ambiguous.
+    (name,) = con.execute("select current_database()").fetchone() or ("",)
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def log_table(con: duckdb.DuckDBPyConnection) -> str:
+    return f"{_catalog(con)}.alerts.alert_log"
+
+
 def ensure_log(con: duckdb.DuckDBPyConnection) -> None:
-    _in_transaction(con, lambda: con.execute(DDL))
+    ddl = DDL.format(catalog=_catalog(con))
+    _in_transaction(con, lambda: con.execute(ddl))
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, wanted: Sequence[tuple[Alert, str]], now: datetime) -> None:
     if not wanted:
         return
     con.executemany(
-        """insert into alerts.alert_log
+        f"""insert into {log_table(con)}
                (alert_id, channel, kind, subject, alert_day, severity, org_id, project_id, title,
                 alert_json, status, attempts, created_at)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
@@ -160,7 +171,7 @@ def claim(
         now = utc_now()
         _insert_new(con, wanted, now)
         rows = con.execute(
-            """update alerts.alert_log
+            f"""update {log_table(con)}
                set status = 'sending', claim_id = ?, attempts = attempts + 1,
                    first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?
                where list_contains(?, channel)
@@ -184,7 +195,7 @@ def due(
     retries: list[tuple[Alert, str, bool]] = []
     if channels and _log_exists(con):
         for alert_id, channel, status, text in con.execute(
-            "select alert_id, channel, status, alert_json from alerts.alert_log "
+            f"select alert_id, channel, status, alert_json from {log_table(con)} "
             "where list_contains(?, channel)",
             [list(channels)],
         ).fetchall():
@@ -198,7 +209,7 @@ def due(
 def _log_exists(con: duckdb.DuckDBPyConnection) -> bool:
     found = con.execute(
         "select count(*) from information_schema.tables "
-        "where table_schema = 'alerts' and table_name = 'alert_log'"
+        "where table_catalog = current_database() and table_schema = 'alerts' and table_name = 'alert_log'"
     ).fetchone()
     return bool(found and found[0])
 
@@ -217,14 +228,14 @@ def finish(
             key = [delivery.alert.alert_id, delivery.channel, claim_id]
             if error is None:
                 con.execute(
-                    """update alerts.alert_log
+                    f"""update {log_table(con)}
                        set status = 'sent', sent_at = ?, last_error = null, claim_id = null
                        where alert_id = ? and channel = ? and claim_id = ?""",
                     [now, *key],
                 )
             else:
                 con.execute(
-                    """update alerts.alert_log
+                    f"""update {log_table(con)}
                        set status = case when attempts >= ? then 'failed' else 'pending' end,
                            last_error = ?, claim_id = null
                        where alert_id = ? and channel = ? and claim_id = ?""",

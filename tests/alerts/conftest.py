@@ -149,7 +149,8 @@ def build_marts(path: Path) -> None:
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
+    # Named like the alert log schema on purpose: DuckDB then sees "alerts" as a catalog too.
+    path = tmp_path / "alerts.duckdb"
     build_marts(path)
     return path
 

@@ -56,7 +56,7 @@ def log_rows(path: Path) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(
             "select kind, subject, channel, status, attempts, sent_at is not null, last_error "
-            "from alerts.alert_log order by kind, subject, channel"
+            "from alerts.alerts.alert_log order by kind, subject, channel"
         ).fetchall()
 
 
@@ -312,7 +312,7 @@ def test_failed_delivery_stays_pending_and_is_retried(
     failed_id = first.failed[0][0]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(
-            "select status, attempts, sent_at, last_error from alerts.alert_log where alert_id = ?",
+            "select status, attempts, sent_at, last_error from alerts.alerts.alert_log where alert_id = ?",
             [failed_id],
         ).fetchall() == [("pending", 1, None, "RuntimeError: HTTP 500 from the Slack webhook")]
 
@@ -343,7 +343,7 @@ def test_unreachable_channel_error_keeps_secrets_out(
     ] * 2
     assert "XXXXSECRETXXXX" not in caplog.text
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        dump = con.execute("select * from alerts.alert_log").fetchall()
+        dump = con.execute("select * from alerts.alerts.alert_log").fetchall()
     assert "XXXXSECRETXXXX" not in repr(dump)
     assert {row[3] for row in log_rows(warehouse)} == {"pending"}
 

@@ -1,0 +1,100 @@
+"""End to end on the demo warehouse (the README's main command): the report over the real marts in
+Chromium, and an alerts run over the same marts to a local webhook, once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Browser
+
+from loader.alerts.channels.webhook import verify_signature
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def webhook_bodies() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(
+                (dict(self.headers.items()), self.rfile.read(int(self.headers["Content-Length"])))
+            )
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_report_and_alerts_on_the_demo_warehouse(
+    demo_warehouse: object,
+    browser: Browser,
+    tmp_path: Path,
+    webhook_bodies: tuple[str, list[tuple[dict[str, str], bytes]]],
+) -> None:
+    warehouse_path = Path(demo_warehouse.duckdb_path)  # type: ignore[attr-defined]
+    env = dict(demo_warehouse.env)  # type: ignore[attr-defined]
+
+    out = tmp_path / "report.html"
+    done = demo_warehouse.run(sys.executable, "-m", "loader", "report", "--out", str(out))  # type: ignore[attr-defined]
+    assert done.stdout == f"{out.resolve()}\n"
+    page = browser.open(out.as_uri())
+    assert page.console == [] and page.body.get("data-rendered") == "true"
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        total, last_day = con.execute(
+            'select sum("BilledCost"), max(cast("ChargePeriodStart" as date)) from marts.fct_openai_cost'
+        ).fetchone()
+        expected_alerts = con.execute(
+            """select
+                   (select count(*) from marts.mart_spend_anomalies
+                    where series_level in ('org', 'project') and spend_date >= ? - interval 7 day)
+                 + (select count(*) from marts.mart_budget_thresholds as thresholds
+                    inner join marts.mart_budget_status as status using (budget_id, period_start_date)
+                    where status.is_current_period
+                        and (thresholds.is_crossed_actual or thresholds.is_crossed_forecast))""",
+            [last_day],
+        ).fetchone()[0]
+    cents = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert page.text["total-spend"] == f"${cents:,.2f}"
+
+    # Alerts write their log into the warehouse: use a copy, other tests share the demo file.
+    copy = tmp_path / "alerts.duckdb"
+    shutil.copy(warehouse_path, copy)
+    url, received = webhook_bodies
+    config = tmp_path / "alerts.toml"
+    config.write_text(
+        f'[alerts]\n[alerts.channels.hook]\ntype = "webhook"\nurl = "{url}"\n'
+        '[[alerts.routes]]\nchannels = ["hook"]\n',
+        encoding="utf-8",
+    )
+    env.update(OPENAI_FINOPS_DUCKDB=str(copy), ALERTS__CHANNELS__HOOK__SECRET="demo-secret")
+    command = [sys.executable, "-m", "loader", "alerts", "--config", str(config), "--today", str(last_day)]
+    first = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    second = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert expected_alerts > 0
+    assert len(received) == expected_alerts
+    assert second.stdout.endswith("sent 0, failed 0\n")
+    for headers, body in received:
+        assert verify_signature(
+            "demo-secret", headers["X-OpenAI-FinOps-Timestamp"], body, headers["X-OpenAI-FinOps-Signature"]
+        )
+        assert json.loads(body)["schema"] == "openai-finops.alert.v1"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,35 @@ def test_invalid_config_is_named(table: dict[str, object], message: str) -> None
     with pytest.raises(AlertsConfigError) as raised:
         parse_config(table, environ={})
     assert str(raised.value) == message
+
+
+def test_dlt_config_and_secrets_files_are_read(warehouse: Path, tmp_path: Path) -> None:
+    """`[alerts]` from .dlt/config.toml, the webhook URL from .dlt/secrets.toml, as dlt merges them."""
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / ".dlt" / "config.toml").write_text(
+        '[alerts]\nlookback_days = 7\n[alerts.channels.ops]\ntype = "slack"\n'
+        '[[alerts.routes]]\nchannels = ["ops"]\nkinds = ["budget"]\nmin_severity = "medium"\n',
+        encoding="utf-8",
+    )
+    (project / ".dlt" / "secrets.toml").write_text(
+        '[alerts.channels.ops]\nurl = "http://127.0.0.1:9/services/T/B/dlt-secret"\n', encoding="utf-8"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ALERTS__", "DLT_"))}
+    env["OPENAI_FINOPS_DUCKDB"] = str(warehouse)
+    done = subprocess.run(
+        [sys.executable, "-m", "loader", "alerts", "--dry-run", "--today", "2026-03-10"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    headers = [line for line in done.stdout.splitlines() if line.startswith(("Dry run", "---"))]
+    assert headers == [
+        "Dry run: 9 alerts in the marts; 2 deliveries would be made.",
+        "--- ops (slack): budget_actual medium ce50d079e99eb9f34bfc762d8bdd9cbe",
+        "--- ops (slack): budget_forecast medium fcb77e2ff18b30350735c059ab8ffb4b",
+    ]
+    assert "dlt-secret" not in done.stdout + done.stderr

@@ -35,13 +35,15 @@ class Query:
         values = self.params.get(name)
         return list(values) if values else None
 
-    def integer(self, name: str, *, required: bool = False) -> int | None:
+    def required_integer(self, name: str) -> int:
+        value = self.integer(name)
+        if value is None:
+            raise bad_request(f"Missing required parameter: '{name}'.", name, "missing_required_parameter")
+        return value
+
+    def integer(self, name: str) -> int | None:
         value = self.one(name)
         if value is None:
-            if required:
-                raise bad_request(
-                    f"Missing required parameter: '{name}'.", name, "missing_required_parameter"
-                )
             return None
         try:
             return int(value)

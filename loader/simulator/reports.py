@@ -57,8 +57,7 @@ def _group_by(q: Query, allowed: Sequence[str]) -> tuple[str, ...]:
 
 
 def _window(q: Query, now: int) -> tuple[int, int]:
-    start = q.integer("start_time", required=True)
-    assert start is not None
+    start = q.required_integer("start_time")
     end = q.integer("end_time")
     if end is not None and end <= start:
         raise bad_request("'end_time' must be greater than 'start_time'.", "end_time")

@@ -77,7 +77,8 @@ def _spend(con: duckdb.DuckDBPyConnection, selected: ReportFilter) -> dict[str, 
     ).fetchall()
     projects = con.execute(
         f"""select coalesce("SubAccountId", '(no project)'),
-                   coalesce(max("SubAccountName"), "SubAccountId", '(no project)')
+                   coalesce(max("SubAccountName"), "SubAccountId", '(no project)'),
+                   case when count(distinct "BillingAccountId") = 1 then max("BillingAccountId") end
             from marts.fct_openai_cost where {where} group by "SubAccountId" order by 1""",
         params,
     ).fetchall()
@@ -100,7 +101,9 @@ def _spend(con: duckdb.DuckDBPyConnection, selected: ReportFilter) -> dict[str, 
     ).fetchall()
     return {
         "orgs": [{"id": org_id, "name": name or org_id} for org_id, name in orgs],
-        "projects": {key: label for key, label in projects},
+        "projects": {key: label for key, label, _ in projects},
+        # Two organizations may each have a project of the same name: labels add the org then.
+        "project_orgs": {key: org_id for key, _, org_id in projects if org_id},
         "spend": [list(row) for row in rows],
         "tokens": [list(row) for row in tokens],
     }
@@ -213,4 +216,7 @@ def read_report_data(
     days = sorted({row[1] for row in data["spend"]})
     data["first_day"] = days[0] if days else None
     data["last_day"] = days[-1] if days else None
+    # Today's spend is still coming in: week-over-week compares complete days only.
+    complete = [budget["as_of"] for budget in data["budgets"] if budget["as_of"]]
+    data["complete_through"] = min([max(complete), *days[-1:]]) if complete else data["last_day"]
     return data

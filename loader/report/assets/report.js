@@ -76,7 +76,11 @@
     return id;
   }
 
-  function projectName(key) { return DATA.projects[key] || key; }
+  function projectName(key) {
+    var name = DATA.projects[key] || key;
+    var org = DATA.project_orgs[key];
+    return !filter.org && org && DATA.orgs.length > 1 ? name + " · " + orgName(org) : name;
+  }
 
   // ---- filters -------------------------------------------------------------------------------
   var filter = { org: "", start: DATA.first_day, end: DATA.last_day };
@@ -338,7 +342,8 @@
   }
 
   function renderMovers() {
-    var end = filter.end, start = addDays(end, -6), previousStart = addDays(end, -13), previousEnd = addDays(end, -7);
+    var end = filter.end < DATA.complete_through ? filter.end : DATA.complete_through;
+    var start = addDays(end, -6), previousStart = addDays(end, -13), previousEnd = addDays(end, -7);
     $("movers-note").textContent = "The 7 days " + start + " to " + end + " against the 7 days " + previousStart +
       " to " + previousEnd + ".";
     function movers(keyOf, labelOf) {
@@ -411,6 +416,12 @@
     barChart($("chart-endpoints"), names.filter(function (n) { return totals.get(n)[0] + totals.get(n)[1] > 0; })
       .map(function (n) { return { label: n, value: totals.get(n)[0] + totals.get(n)[1] }; }), PALETTE[2],
     function (v) { return shortCount(v) + " tokens"; });
+    var byRequests = names.slice().sort(function (a, b) {
+      return totals.get(b)[2] + totals.get(b)[3] - (totals.get(a)[2] + totals.get(a)[3]);
+    });
+    barChart($("chart-endpoint-requests"), byRequests.filter(function (n) { return totals.get(n)[2] + totals.get(n)[3] > 0; })
+      .map(function (n) { return { label: n, value: totals.get(n)[2] + totals.get(n)[3] }; }), PALETTE[9],
+    function (v) { return shortCount(v) + " requests"; });
     fillTable($("endpoints"), ["Endpoint", "Input tokens", "Output tokens", "Model requests", "Tool calls"],
       names.map(function (n) {
         var t = totals.get(n);

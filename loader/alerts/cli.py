@@ -7,6 +7,7 @@ Exit codes: 0 nothing failed; 1 a delivery failed (it stays pending and is retri
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.lookback_days is not None:
         if args.lookback_days < 0:
             parser.error("--lookback-days must be 0 or more")
-        config = type(config)(**{**config.__dict__, "lookback_days": args.lookback_days})
+        config = dataclasses.replace(config, lookback_days=args.lookback_days)
     if not config.routes:
         print(
             f"{parser.prog}: error: no [[alerts.routes]] configured: nothing would be sent", file=sys.stderr

@@ -55,8 +55,8 @@ class _App:
             h.rfile.read(length)  # drain it, or the next request on this keep-alive connection is garbage
         parts = urlsplit(h.path)
         path, raw = parts.path.rstrip("/"), parse_qs(parts.query, keep_blank_values=True)
-        org: Organization | None = None
         headers: dict[str, str] = {"Content-Type": "application/json"}
+        org: Organization | None = None
         try:
             if method != "GET":
                 raise ApiError(
@@ -67,33 +67,22 @@ class _App:
                 )
             if path == "/v1/_simulator/anomalies":
                 status, body = 200, dumps({"object": "list", "data": self._anomalies(h)})
+            elif not path.startswith("/v1/organization/"):
+                raise ApiError(404, f"Invalid URL ({method} {path})")
             else:
-                if not path.startswith("/v1/organization/"):
-                    raise ApiError(404, f"Invalid URL ({method} {path})")
                 org = self._authenticate(h, path)
                 headers["openai-organization"] = org.org_id
-                fault = self.sim.faults.decide(path)
-                if fault is not None and fault.kind in ("429", "500", "502", "503"):
-                    status, body = self._fault_response(fault, headers)
-                else:
-                    if fault is not None and fault.kind == "slow":
-                        time.sleep(fault.seconds)
-                    status, body = 200, dumps(self._dispatch(org, path, Query(raw, scope=path)))
-                    if fault is not None and fault.kind == "truncated":
-                        body = body[: max(1, len(body) * 2 // 3)]
-                    elif fault is not None and fault.kind == "malformed":
-                        body = body.replace(b":", b"=", 1) + b"\n<!-- upstream -->"
+                status, body = self._serve(org, path, raw, headers)
         except ApiError as e:
             status, body = e.status, dumps(e.body())
             headers.update(e.headers)
         except Exception:
             logger.exception("simulator error on %s", h.path)
             status = 500
-            body = dumps(
-                ApiError(
-                    500, "The server had an error while processing your request.", type="server_error"
-                ).body()
+            error = ApiError(
+                500, "The server had an error while processing your request.", type="server_error"
             )
+            body = dumps(error.body())
         with self._lock:
             self._counter += 1
             headers["x-request-id"] = f"req_sim_{self._counter:08d}"
@@ -105,6 +94,23 @@ class _App:
         h.end_headers()
         if method != "HEAD":
             h.wfile.write(body)
+
+    def _serve(
+        self, org: Organization, path: str, raw: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """An authenticated request: injected faults first, then the endpoint."""
+        fault = self.sim.faults.decide(path)
+        kind = fault.kind if fault is not None else None
+        if fault is not None and kind in ("429", "500", "502", "503"):
+            return self._fault_response(fault, headers)
+        if fault is not None and kind == "slow":
+            time.sleep(fault.seconds)
+        body = dumps(self._dispatch(org, path, Query(raw, scope=path)))
+        if kind == "truncated":
+            body = body[: max(1, len(body) * 2 // 3)]
+        elif kind == "malformed":
+            body = body.replace(b":", b"=", 1) + b"\n<!-- upstream -->"
+        return 200, body
 
     def _authenticate(self, h: BaseHTTPRequestHandler, path: str) -> Organization:
         auth = h.headers.get("Authorization", "")

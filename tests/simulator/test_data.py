@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import requests
 
 from loader.simulator import OrganizationSpec, Simulator, SimulatorConfig, serve
@@ -354,3 +355,16 @@ def test_seed_7_is_pinned(sim: Simulator, client: Client) -> None:
     assert sim.daily_cost_totals(spec.org_id, date(2026, 3, 5), date(2026, 3, 5)) == {
         date(2026, 3, 5): Decimal("370.559658970148")
     }
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        SimulatorConfig(now=datetime(2026, 3, 10))
+    with pytest.raises(ValueError, match="org-"):
+        OrganizationSpec("acme", "Acme", "sk-admin-x")
+    with pytest.raises(ValueError, match="archived_projects"):
+        make_organization(1, 0, projects=2, archived_projects=2)
+    a, b = make_organization(1, 0), make_organization(1, 0)
+    with pytest.raises(ValueError, match="unique"):
+        Simulator(SimulatorConfig(seed=1, now=NOW, organizations=[a, b]))
+    assert SimulatorConfig(price_drift=0.05).price_drift == Decimal("0.05")  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import ORG_A, ORG_B, PROJECT_1, HookServer, Mailbox
+from alert_support import ORG_A, ORG_B, PROJECT_1, HookServer, Mailbox
 
 from loader.alerts.channels.webhook import verify_signature
 from loader.alerts.config import AlertsConfig, parse_config

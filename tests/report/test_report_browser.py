@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Browser, png_pixels
+from report_support import Browser, png_pixels
 
 from loader.report.cli import main
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Browser
+from report_support import Browser
 
 from loader.alerts.channels.webhook import verify_signature
 

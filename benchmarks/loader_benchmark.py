@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,14 @@ def _flatten(result: dict[str, Any], org_id: str, bucket: dict[str, Any], width:
     return row
 
 
+def _column(pa: Any, values: list[Any]) -> Any:
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. amount.value as number and as string
+        return pa.array([None if value is None else str(value) for value in values])
+    return pa.array(values, pa.string()) if pa.types.is_null(array.type) else array
+
+
 def _phase_plain(args: argparse.Namespace, insert: bool) -> dict[str, Any]:
     import duckdb
     import pyarrow as pa
@@ -97,7 +106,8 @@ def _phase_plain(args: argparse.Namespace, insert: bool) -> dict[str, Any]:
         while True:
             response = session.get(args.base_url + path, params=query, timeout=120)
             response.raise_for_status()
-            page = json.loads(response.content)
+            # Decimal, as the loader does: costs are exact in both, so the comparison is fair.
+            page = json.loads(response.content, parse_float=Decimal)
             batch = [
                 _flatten(result, args.org, bucket, width)
                 for bucket in page["data"]
@@ -105,8 +115,8 @@ def _phase_plain(args: argparse.Namespace, insert: bool) -> dict[str, Any]:
             ]
             rows += len(batch)
             if con is not None and batch:
-                columns = sorted({name for row in batch for name in row})
-                arrow = pa.Table.from_pylist(batch, schema=None).select(columns)  # noqa: F841
+                names = dict.fromkeys(name for row in batch for name in row)
+                arrow = pa.table({name: _column(pa, [row.get(name) for row in batch]) for name in names})  # noqa: F841
                 if table not in created:
                     con.execute(f"create table {table} as select * from arrow")
                     created.add(table)

@@ -67,9 +67,12 @@ def run_load(settings: LoaderSettings) -> RunResult:
     try:
         # A killed run may have left extracted or normalized packages: load them first, exactly
         # as that run would have; their state was committed with them.
-        if pipeline.has_pending_data:
+        interrupted = pipeline.has_pending_data
+        if interrupted:
             log.info("finishing the load packages of an interrupted run")
         pipeline.run()
+        if interrupted:
+            remove_duplicate_rows(pipeline)
 
         report = RunReport()
         run = RunContext(settings, report)
@@ -99,6 +102,37 @@ def run_load(settings: LoaderSettings) -> RunResult:
     result = RunResult(report, time.monotonic() - began, loaded=True)
     result.warehouse_rows = warehouse_row_counts(pipeline)
     return result
+
+
+def remove_duplicate_rows(pipeline: dlt.Pipeline) -> int:
+    """Keep one row per row_key in the report tables; returns how many rows were removed.
+
+    A load job killed after its insert committed but before dlt recorded it runs again when the
+    package resumes, inserting its rows twice; this runs after every resumed package.
+    """
+    removed = 0
+    if pipeline.destination.destination_type != "dlt.destinations.duckdb":
+        log.warning("interrupted load resumed: check report tables for duplicate row_key values")
+        return removed
+    with pipeline.sql_client() as client:
+        # The destination's own catalogue: the local schema may not exist yet after a kill.
+        tables = client.execute_sql(
+            "select table_name from information_schema.columns where table_schema = %s "
+            "and column_name = 'bucket_start_at' and table_name in (select table_name from "
+            "information_schema.columns where table_schema = %s and column_name = 'row_key')",
+            client.dataset_name,
+            client.dataset_name,
+        )
+        for (table,) in tables or []:
+            name = client.make_qualified_table_name(table)
+            rows = client.execute_sql(
+                f"delete from {name} where rowid in (select rowid from (select rowid, row_number() over "
+                f"(partition by row_key order by rowid) as copy from {name}) where copy > 1) returning 1"
+            )
+            removed += len(rows or [])
+    if removed:
+        log.warning("removed %d duplicated rows left by the interrupted load", removed)
+    return removed
 
 
 def _describe(error: BaseException) -> str:

@@ -77,27 +77,34 @@ class BucketRows:
 
     def bucket(self, bucket: dict[str, Any]) -> list[dict[str, Any]]:
         start, end = bucket["start_time"], bucket["end_time"]
+        base = self._base(start, end)
+        base["row_key"] = ""  # placeholder: keeps the column order of the architecture doc
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for result in bucket.get("results") or ():
             if not isinstance(result, dict):
                 continue
-            # Identity = every non-numeric top-level value; absent and null hash alike (quirk #5).
-            dims = sorted(
-                (name, value)
-                for name, value in result.items()
-                if value is not None and isinstance(value, str | bool)
-            )
-            identity = json.dumps(dims, separators=(",", ":"))
+            if self.is_costs:
+                result = _exact_costs(result)
+            row = base.copy()
+            # Identity = every text/boolean top-level value; absent and null hash alike (quirk #5).
+            parts: list[str] = []
+            for name, value in result.items():
+                kind = type(value)
+                if kind is dict:
+                    _flatten_into(row, name + "__", value)
+                    continue
+                if name not in base:
+                    row[name] = value
+                if kind is str or kind is bool:
+                    parts.append(f"{name}={value!r}")
+            parts.sort()
+            identity = ",".join(parts)
             occurrence = seen.get(identity, 0)
             seen[identity] = occurrence + 1
             if occurrence:  # same dimensions twice in a bucket: keep both rows, never merge them away
                 identity = f"{identity}#{occurrence}"
-            row = self._base(start, end)
             row["row_key"] = self._key(start, identity)
-            if self.is_costs:
-                result = _exact_costs(result)
-            _flatten_into(row, "", result)
             rows.append(row)
         return rows
 
@@ -151,7 +158,10 @@ def rows_to_arrow(rows: list[dict[str, Any]], declared: dict[str, pa.Field]) -> 
 
     Arrow lets dlt skip its per-row normalization, the loader's main cost on large backfills.
     """
-    names = dict.fromkeys(name for row in rows for name in row)
+    names = dict.fromkeys(rows[0]) if rows else {}
+    for row in rows:
+        if not names.keys() >= row.keys():  # rare: a field only some rows carry
+            names.update(dict.fromkeys(row))
     arrays: list[pa.Array] = []
     fields: list[pa.Field] = []
     for name in names:

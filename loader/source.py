@@ -198,14 +198,16 @@ def _report_stream(
     }
     began = time.monotonic()
     cursor = start  # first bucket start not yet accounted for
+    seen: set[int] = set()
     try:
         for page_number, payload in run.client(org).iter_report_pages(endpoint.path, params):
             rows: Rows = []
             data_rows = 0
             for bucket in payload["data"]:
                 bucket_start = bucket["start_time"]
-                if bucket_start < start or bucket_start >= end:
-                    continue
+                if bucket_start < start or bucket_start >= end or bucket_start in seen:
+                    continue  # outside the window, or served twice: each bucket is loaded once
+                seen.add(bucket_start)
                 if bucket_start > cursor:
                     rows.extend(builder.tombstones(range(cursor, bucket_start, step), end))
                 bucket_rows = builder.bucket(bucket)
@@ -297,13 +299,14 @@ def bucket_columns(endpoint: ReportEndpoint) -> dict[str, dict[str, Any]]:
 
 
 def _bucket_resource(generator: Callable[[], Iterator[pa.Table]], endpoint: ReportEndpoint) -> DltResource:
+    # Only a merge key, no primary key: dlt would OR the two in its delete, which DuckDB runs as a
+    # nested loop (minutes on large tables) instead of a hash join on the bucket columns. Rows are
+    # unique by construction (one pass per bucket per run); a resumed load package is the one way
+    # to duplicate them, and pipeline.remove_duplicate_rows repairs that.
     return dlt.resource(
         generator,
         name=endpoint.table,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        # The bucket columns lead the primary key so DuckDB can hash-join the merge's delete on
-        # them (dlt ORs the primary-key and merge-key conditions); row_key alone is unique too.
-        primary_key=[*BUCKET_MERGE_KEY, "row_key"],
         merge_key=BUCKET_MERGE_KEY,
         columns=bucket_columns(endpoint),
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from loader_stub_api import DAY, CostsStub, serve_costs
 
-from loader.pipeline import run_load
+from loader.pipeline import make_pipeline, remove_duplicate_rows, run_load
 from loader.settings import LoaderSettings, Organization, RetryPolicy
 
 D1 = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp())
@@ -105,4 +105,22 @@ def test_restated_bucket_replaces_rows_and_empty_bucket_clears_them(tmp_path: Pa
         assert run_load(_settings(base_url, tmp_path)).ok
     assert _rows(tmp_path / "w.duckdb") == [
         (date(2026, 1, 5), "line_item,project_id", "a", Decimal("1.250000000000000000")),
+    ]
+
+
+def test_rows_duplicated_by_a_resumed_load_are_removed(tmp_path: Path) -> None:
+    stub = CostsStub()
+    stub.days[D1] = f"[{_result('a', '1.5')}, {_result('b', '2.5')}]"
+    with serve_costs(stub) as base_url:
+        settings = _settings(base_url, tmp_path)
+        assert run_load(settings).ok
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        # What a copy job re-run after its insert committed would leave behind.
+        con.execute("insert into openai_raw.costs select * from openai_raw.costs where line_item = 'a'")
+    assert len(_rows(db)) == 3
+    assert remove_duplicate_rows(make_pipeline(settings)) == 2  # both group-by sets had an 'a' row
+    assert _rows(db) == [
+        (date(2026, 1, 5), "line_item,project_id", "a", Decimal("1.500000000000000000")),
+        (date(2026, 1, 5), "line_item,project_id", "b", Decimal("2.500000000000000000")),
     ]

@@ -72,6 +72,15 @@ def test_report_and_alerts_on_the_demo_warehouse(
                         and (thresholds.is_crossed_actual or thresholds.is_crossed_forecast))""",
             [last_day],
         ).fetchone()[0]
+        # Once the loader records its runs (loader.alerts.record_run), each is an alert too.
+        if con.execute(
+            "select count(*) from information_schema.tables where table_name = 'loader_runs'"
+        ).fetchone()[0]:
+            expected_alerts += con.execute(
+                "select count(*) from openai_raw.loader_runs "
+                "where cast(finished_at as date) >= ? - interval 7 day",
+                [last_day],
+            ).fetchone()[0]
     cents = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert page.text["total-spend"] == f"${cents:,.2f}"
 

@@ -145,7 +145,9 @@ class Score:
         return 2 * p * r / (p + r)
 
 
-def evaluate(flags: list[Flag], labels: list[Label], level: str, ongoing_days: int, detect_days: int) -> Score:
+def evaluate(
+    flags: list[Flag], labels: list[Label], level: str, ongoing_days: int, detect_days: int
+) -> Score:
     score = Score()
     level_flags = [f for f in flags if f.level == level]
     for flag in level_flags:
@@ -223,7 +225,9 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb"))
+    parser.add_argument(
+        "--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb")
+    )
     parser.add_argument("--ground-truth", type=Path, help="JSON written by Simulator.write_ground_truth()")
     parser.add_argument("--seed", type=int, default=7, help="simulator seed of the demo load (default 7)")
     parser.add_argument("--ongoing-days", type=int, default=28)
@@ -246,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for level in LEVELS:
         for method, flags in (("mart_spend_anomalies", mart_flags), ("baseline 14d |z|>3", baseline_flags)):
-            results.append((level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days)))
+            results.append(
+                (level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days))
+            )
     print(format_table(results))
     return 0
 

@@ -135,7 +135,10 @@ def mape_table(rows: list[tuple], level: str | None) -> tuple[str, dict[str, flo
     lines = [header, "|" + " --- |" * (len(CHECK_DAYS) + 2)]
     means: dict[str, float] = {}
     for method in METHODS:
-        values = [sum(errors[(method, d)]) / len(errors[(method, d)]) if errors[(method, d)] else None for d in CHECK_DAYS]
+        values = [
+            sum(errors[(method, d)]) / len(errors[(method, d)]) if errors[(method, d)] else None
+            for d in CHECK_DAYS
+        ]
         known = [v for v in values if v is not None]
         means[method] = sum(known) / len(known) if known else float("inf")
         cells = " | ".join("-" if v is None else f"{v:.1f}%" for v in values)
@@ -145,7 +148,9 @@ def mape_table(rows: list[tuple], level: str | None) -> tuple[str, dict[str, flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb"))
+    parser.add_argument(
+        "--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb")
+    )
     parser.add_argument("--min-month-usd", type=float, default=100.0)
     args = parser.parse_args(argv)
     duckdb_path = str(Path(args.duckdb).resolve())

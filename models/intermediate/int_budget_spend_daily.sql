@@ -60,6 +60,13 @@ budget_costs as (
 
 ),
 
+day_offsets as (
+
+    select offset_number
+    from ({{ anomalies_integers(10000) }}) as integers
+
+),
+
 spine as (
 
     select
@@ -68,12 +75,12 @@ spine as (
         budgets.period as budget_period,
         org_days.data_first_date,
         org_days.latest_date,
-        {{ anomalies_add_days('org_days.data_first_date', 'integers.offset_number') }} as spend_date
+        {{ anomalies_add_days('org_days.data_first_date', 'day_offsets.offset_number') }} as spend_date
     from budgets
     inner join org_days
         on budgets.org_id = org_days.org_id
-    inner join ({{ anomalies_integers(10000) }}) as integers
-        on integers.offset_number <= {{ dbt.datediff('org_days.data_first_date', 'org_days.latest_date', 'day') }}
+    inner join day_offsets
+        on day_offsets.offset_number <= {{ dbt.datediff('org_days.data_first_date', 'org_days.latest_date', 'day') }}
 
 ),
 

@@ -28,12 +28,12 @@ costs as (
 
     select
         "BillingAccountId" as org_id,
-        coalesce("SubAccountId", '(no project)') as project_id,
-        coalesce("x_Model", "x_LineItem") as model,
         "x_ApiKeyId" as api_key_id,
         "x_LineItem" as line_item,
-        cast("ChargePeriodStart" as date) as spend_date,
-        "BilledCost" as cost_usd
+        "BilledCost" as cost_usd,
+        coalesce("SubAccountId", '(no project)') as project_id,
+        coalesce("x_Model", "x_LineItem") as model,
+        cast("ChargePeriodStart" as date) as spend_date
     from fct_openai_cost
     -- credits and adjustments are not consumption: budgets count them, anomalies do not
     where "ChargeCategory" = 'Usage'
@@ -57,7 +57,8 @@ line_item_activity as (
         costs.project_id,
         costs.line_item,
         count(distinct case when costs.cost_usd <> 0 then costs.spend_date end) as active_days,
-        {{ dbt.datediff('min(costs.spend_date)', 'max(org_days.latest_date)', 'day') }} + 1 as life_days
+        {{ dbt.datediff('min(costs.spend_date)', 'max(org_days.latest_date)', 'day') }}
+        + 1 as life_days
     from costs
     inner join org_days
         on costs.org_id = org_days.org_id
@@ -70,7 +71,8 @@ classified_costs as (
     select
         costs.*,
         case
-            when line_item_activity.life_days >= 28
+            when
+                line_item_activity.life_days >= 28
                 and line_item_activity.active_days < {{ intermittent_share }} * line_item_activity.life_days
                 then costs.cost_usd
             else 0
@@ -201,15 +203,22 @@ series_with_level_start as (
 
 ),
 
+day_offsets as (
+
+    select offset_number
+    from ({{ anomalies_integers(10000) }}) as integers
+
+),
+
 spine as (
 
     select
         series_with_level_start.*,
-        {{ anomalies_add_days('series_with_level_start.series_first_date', 'integers.offset_number') }}
+        {{ anomalies_add_days('series_with_level_start.series_first_date', 'day_offsets.offset_number') }}
             as spend_date
     from series_with_level_start
-    inner join ({{ anomalies_integers(10000) }}) as integers
-        on integers.offset_number <= {{ dbt.datediff(
+    inner join day_offsets
+        on day_offsets.offset_number <= {{ dbt.datediff(
             'series_with_level_start.series_first_date', 'series_with_level_start.latest_date', 'day'
         ) }}
 

@@ -41,6 +41,13 @@ budget_bounds as (
 
 ),
 
+day_offsets as (
+
+    select offset_number
+    from ({{ anomalies_integers(10000) }}) as integers
+
+),
+
 spine as (
 
     select
@@ -48,12 +55,15 @@ spine as (
         budget_bounds.data_first_date,
         budget_bounds.latest_date,
         budget_bounds.as_of_date,
-        {{ anomalies_add_days('budget_bounds.data_first_date', 'integers.offset_number') }} as spend_date
+        {{ anomalies_add_days('budget_bounds.data_first_date', 'day_offsets.offset_number') }} as spend_date
     from budget_bounds
-    inner join ({{ anomalies_integers(10000) }}) as integers
-        on integers.offset_number <= {{ dbt.datediff(
+    inner join day_offsets
+        on day_offsets.offset_number <= {{ dbt.datediff(
             'budget_bounds.data_first_date',
-            budget_period_end('budget_bounds.budget_period', budget_period_start('budget_bounds.budget_period', 'budget_bounds.latest_date')),
+            budget_period_end(
+                'budget_bounds.budget_period',
+                budget_period_start('budget_bounds.budget_period', 'budget_bounds.latest_date'),
+            ),
             'day',
         ) }}
 
@@ -84,7 +94,7 @@ days_in_period as (
 
 ),
 
-{#- The state at the last complete day, from which later days are projected. -#}
+-- the state at the last complete day, from which later days are projected
 as_of_state as (
 
     select
@@ -102,7 +112,7 @@ as_of_state as (
 
 ),
 
-{#- Projected spend of each day after the last complete day, by the default method. -#}
+-- projected spend of each day after the last complete day, by the default method
 projected_days as (
 
     select
@@ -110,7 +120,8 @@ projected_days as (
         days_in_period.spend_date,
         {% if method == 'run_rate' -%}
             case
-                when as_of_state.days_elapsed >= {{ min_history_days }}
+                when
+                    as_of_state.days_elapsed >= {{ min_history_days }}
                     and as_of_state.period_start_date = days_in_period.period_start_date
                     then as_of_state.cumulative_actual_usd / as_of_state.days_elapsed
             end
@@ -149,10 +160,10 @@ joined as (
         int_budget_spend_daily.is_complete_day,
         int_budget_forecasts.{{ forecast_column }} as forecast_period_end_usd,
         projected_days.projected_cost_usd,
-        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.spend_date', 'day') }} + 1
-            as day_of_period,
-        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.period_end_date', 'day') }} + 1
-            as period_days
+        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.spend_date', 'day') }}
+        + 1 as day_of_period,
+        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.period_end_date', 'day') }}
+        + 1 as period_days
     from days_in_period
     left join int_budget_spend_daily
         on
@@ -183,7 +194,7 @@ running as (
             order by spend_date
             rows between unbounded preceding and current row
         ) as projected_running_usd,
-        {#- a projection is only as good as its inputs: null once a projected day has none -#}
+        -- a projection is only as good as its inputs: null once a projected day has none
         count(case when spend_date > as_of_date and projected_cost_usd is null then 1 end) over (
             partition by budget_id, period_start_date
             order by spend_date

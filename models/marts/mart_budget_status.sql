@@ -93,13 +93,13 @@ joined as (
         budgets.api_key_id,
         budgets.model,
         budgets.period as budget_period,
-        cast(budgets.amount as decimal(38, 6)) as budget_amount_usd,
         budgets.currency,
         budgets.owner,
-        coalesce(history_at_as_of.history_days, 0) as history_days,
         threshold_summary.highest_threshold_crossed_pct,
         threshold_summary.highest_forecast_threshold_crossed_pct,
-        threshold_summary.thresholds_crossed
+        threshold_summary.thresholds_crossed,
+        cast(budgets.amount as decimal(38, 6)) as budget_amount_usd,
+        coalesce(history_at_as_of.history_days, 0) as history_days
     from periods
     inner join budgets
         on periods.budget_id = budgets.budget_id

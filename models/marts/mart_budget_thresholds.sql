@@ -62,7 +62,8 @@ crossings as (
         ) as forecast_crossed_on,
         min(
             case
-                when mart_budget_daily.is_future_day
+                when
+                    mart_budget_daily.is_future_day
                     and mart_budget_daily.projected_cumulative_usd >= period_thresholds.threshold_usd
                     then mart_budget_daily.spend_date
             end

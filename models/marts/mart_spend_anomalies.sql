@@ -56,7 +56,7 @@ window_offsets as (
 
 ),
 
-series_days as (
+complete_days as (
 
     select
         series_level,
@@ -68,18 +68,26 @@ series_days as (
         spend_date,
         day_number,
         cost_usd,
-        {#- the seasonal rule judges regular spend; intermittent charges have their own series -#}
+        series_first_date,
+        level_first_date,
+        -- the seasonal rule judges regular spend; intermittent charges have their own series
         case
             when series_level = 'project_line_item' then cost_usd
             else cost_usd - intermittent_cost_usd
         end as scored_cost_usd,
-        {{ anomalies_ln1p("case when series_level = 'project_line_item' then cost_usd else cost_usd - intermittent_cost_usd end") }}
-            as log_cost,
-        {{ dbt.datediff('series_first_date', 'spend_date', 'day') }} as history_days,
-        series_first_date,
-        level_first_date
+        {{ dbt.datediff('series_first_date', 'spend_date', 'day') }}
+            as history_days
     from int_spend_daily
     where is_complete_day
+
+),
+
+series_days as (
+
+    select
+        *,
+        {{ anomalies_ln1p('scored_cost_usd') }} as log_cost
+    from complete_days
 
 ),
 
@@ -162,7 +170,6 @@ window_stats as (
         avg(scored_cost_usd) as window_mean_cost_usd,
         count(residual) as window_residuals,
         sum(case when residual >= scored_residual then 1 else 0 end) as window_days_as_high,
-        {#- a day without spend is like any other day without spend, whatever its baseline -#}
         sum(case when residual <= scored_residual then 1 else 0 end) as window_days_as_low,
         {{ median('residual') }} as residual_median
     from trailing_window
@@ -191,15 +198,15 @@ measured as (
     select
         series_days.*,
         baselines.baseline_log_cost,
+        window_stats.window_max_cost_usd,
+        window_stats.window_mean_cost_usd,
+        window_stats.residual_median,
         coalesce(baselines.baseline_weeks, 0) as baseline_weeks,
         coalesce(window_stats.window_days, 0) as window_days,
         coalesce(window_stats.window_zero_days, 0) as window_zero_days,
         coalesce(window_stats.window_residuals, 0) as window_residuals,
         coalesce(window_stats.window_days_as_high, 0) as window_days_as_high,
         coalesce(window_stats.window_days_as_low, 0) as window_days_as_low,
-        window_stats.window_max_cost_usd,
-        window_stats.window_mean_cost_usd,
-        window_stats.residual_median,
         greatest(1.4826 * window_spreads.residual_mad, {{ min_scale }}) as scale,
         coalesce(
             window_stats.window_zero_days > {{ sparse_zero_share }} * window_stats.window_days,
@@ -207,7 +214,8 @@ measured as (
         ) as is_sparse,
         (
             series_days.history_days = 0
-            and series_days.series_first_date > {{ anomalies_add_days('series_days.level_first_date', new_series_grace_days) }}
+            and series_days.series_first_date
+            > {{ anomalies_add_days('series_days.level_first_date', new_series_grace_days) }}
         ) as is_new_series
     from series_days
     left join baselines
@@ -234,7 +242,7 @@ scored as (
             when is_sparse then 'sparse'
             else 'seasonal'
         end as detection_rule,
-        {#- expected of the judged spend, plus the day's intermittent charges taken as they are -#}
+        -- expected of the judged spend, plus the day's intermittent charges taken as they are
         cost_usd - scored_cost_usd + case
             when is_new_series then 0
             when is_sparse then window_mean_cost_usd
@@ -283,7 +291,7 @@ flagged as (
                     or (
                         score < 0
                         and window_days_as_low <= {{ max_similar_days }}
-                        {#- a day without spend is like any earlier day without spend -#}
+                        -- a day without spend is like any earlier day without spend
                         and not (scored_cost_usd = 0 and window_zero_days > 0)
                     )
                 )
@@ -305,8 +313,8 @@ drivers as (
         anomalies.series_id,
         anomalies.day_number,
         children.series_level as driver_level,
-        coalesce(children.api_key_id, children.model, children.project_id) as driver_name,
         children.impact_usd as driver_impact_usd,
+        coalesce(children.api_key_id, children.model, children.project_id) as driver_name,
         row_number() over (
             partition by anomalies.series_id, anomalies.day_number
             order by abs(children.impact_usd) desc, children.series_id
@@ -385,7 +393,9 @@ final as (
         cast(anomalies.impact_usd as decimal(38, 6)) as impact_usd,
         case
             when anomalies.expected_cost_usd > 0
-                then round(cast(100 * anomalies.impact_usd / anomalies.expected_cost_usd as {{ dbt.type_numeric() }}), 1)
+                then round(
+                    cast(100 * anomalies.impact_usd / anomalies.expected_cost_usd as {{ dbt.type_numeric() }}), 1
+                )
         end as impact_pct,
         round(cast(anomalies.score as {{ dbt.type_numeric() }}), 2) as score,
         case

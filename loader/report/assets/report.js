@@ -174,6 +174,12 @@
   }
 
   // ---- charts --------------------------------------------------------------------------------
+  // A round axis step (1, 2 or 5 times a power of ten) giving about four gridlines.
+  function niceStep(max) {
+    var raw = max / 4, power = Math.pow(10, Math.floor(Math.log10(raw))), fraction = raw / power;
+    return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+  }
+
   // series: [{label, color, values: {day: usd}, dashed}], days: x axis; markers: [{day, value, color, title}]
   function lineChart(container, days, series, options) {
     options = options || {};
@@ -190,15 +196,15 @@
     });
     (options.markers || []).forEach(function (m) { max = Math.max(max, m.value); });
     (options.hlines || []).forEach(function (h) { max = Math.max(max, h.value); });
-    max = max > 0 ? max * 1.08 : 1;
+    var tick = niceStep(max > 0 ? max : 1);
+    max = Math.ceil((max > 0 ? max * 1.02 : 1) / tick) * tick;
     var x = function (i) { return left + (days.length === 1 ? 0 : (i * (width - left - right)) / (days.length - 1)); };
     var y = function (v) { return top + (height - top - bottom) * (1 - v / max); };
     var index = {};
     days.forEach(function (day, i) { index[day] = i; });
     var root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", role: "img" });
     var grid = svg("g", { class: "grid" });
-    for (var t = 0; t <= 4; t++) {
-      var value = (max / 1.08) * (t / 4);
+    for (var value = 0; value <= max + tick / 2; value += tick) {
       grid.appendChild(svg("line", { x1: left, x2: width - right, y1: y(value), y2: y(value) }));
       grid.appendChild(svg("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" },
         (options.format || shortMoney)(value)));

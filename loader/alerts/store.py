@@ -191,7 +191,7 @@ def due(
 ) -> list[tuple[Alert, str, bool]]:
     """What a run would deliver now, without claiming anything: (alert, channel, is_retry)."""
     wanted = list(wanted)
-    known: dict[tuple[str, str], str] = {}
+    known: set[tuple[str, str]] = set()
     retries: list[tuple[Alert, str, bool]] = []
     if channels and _log_exists(con):
         for alert_id, channel, status, text in con.execute(
@@ -199,7 +199,7 @@ def due(
             "where list_contains(?, channel)",
             [list(channels)],
         ).fetchall():
-            known[(alert_id, channel)] = status
+            known.add((alert_id, channel))
             if status == "pending":
                 retries.append((Alert.from_json(text), channel, True))
     new = [(alert, channel, False) for alert, channel in wanted if (alert.alert_id, channel) not in known]

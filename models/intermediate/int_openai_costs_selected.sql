@@ -83,6 +83,49 @@ aggregated as (
         is_key_level
 ),
 
+{#- Line-item parsing in steps (macros/parse_line_item.sql); each step reads the previous one. -#}
+normalized as (
+    select
+        *,
+        {{ line_item_normalized('line_item') }} as line_item_normalized
+    from aggregated
+),
+
+split as (
+    select
+        *,
+        {{ line_item_body('line_item_normalized') }} as line_item_body,
+        {{ line_item_surface('line_item_normalized') }} as line_item_surface,
+        {{ line_item_tool('line_item_normalized') }} as line_item_tool,
+        {{ line_item_service_tier('line_item_normalized') }} as line_item_service_tier,
+        {{ line_item_is_batch('line_item_normalized') }} as line_item_is_batch
+    from normalized
+),
+
+headed as (
+    select
+        *,
+        {{ line_item_head('line_item_body') }} as line_item_head,
+        {{ line_item_direction('line_item_body') }} as line_item_direction
+    from split
+),
+
+typed as (
+    select
+        *,
+        {{ line_item_modality('line_item_head') }} as line_item_modality,
+        {{ line_item_image_size('line_item_direction') }} as line_item_image_size
+    from headed
+),
+
+parsed as (
+    select
+        *,
+        {{ line_item_model('line_item_head', 'line_item_modality') }} as line_item_model,
+        {{ line_item_token_type('line_item_direction', 'line_item_image_size') }} as line_item_token_type
+    from typed
+),
+
 final as (
     select
         org_id,
@@ -102,17 +145,20 @@ final as (
         quantity_unit,
         quantity_unit_count,
         raw_row_count,
-        {{ line_item_model('line_item') }} as line_item_model,
-        {{ line_item_token_type('line_item') }} as line_item_token_type,
-        {{ line_item_modality('line_item') }} as line_item_modality,
-        {{ line_item_image_size('line_item') }} as line_item_image_size,
-        {{ line_item_surface('line_item') }} as line_item_surface,
-        {{ line_item_tool('line_item') }} as line_item_tool,
-        {{ line_item_service_tier('line_item') }} as line_item_service_tier,
-        {{ line_item_is_batch('line_item') }} as line_item_is_batch,
-        {{ line_item_service_name('line_item') }} as service_name,
-        {{ line_item_is_parsed('line_item') }} as is_line_item_parsed
-    from aggregated
+        line_item_model,
+        line_item_token_type,
+        line_item_modality,
+        line_item_image_size,
+        line_item_surface,
+        line_item_tool,
+        line_item_service_tier,
+        line_item_is_batch,
+        {{ line_item_service_name(
+            'line_item_model', 'line_item_token_type', 'line_item_modality', 'line_item_surface', 'line_item_tool',
+        ) }} as service_name,
+        {{ line_item_is_parsed('line_item_model', 'line_item_token_type', 'line_item_tool', 'line_item_direction') }}
+            as is_line_item_parsed
+    from parsed
 )
 
 select * from final

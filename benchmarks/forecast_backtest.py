@@ -2,6 +2,12 @@
 
     ./scripts/demo.sh                            # load the simulated organizations, dbt build
     .venv/bin/python benchmarks/forecast_backtest.py [--duckdb PATH] [--min-month-usd 100]
+    .venv/bin/python benchmarks/forecast_backtest.py --simulated-days 365   # longer history
+
+With `--simulated-days N` the series come straight from the simulator's ground truth (default
+organizations and seed, N days of history up to `--now`) instead of a loaded warehouse: the demo
+loads 90 days, which leaves a single month to backtest; the simulator's exact daily costs give
+as many months as asked for. The forecasts are the same compiled SQL either way.
 
 For every organization and project series (`int_spend_daily`, complete days) and every calendar
 month fully loaded with at least 28 days of data before its 7th day, each method forecasts the
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -80,6 +87,44 @@ def compile_inline(duckdb_path: str) -> str:
     if result.returncode != 0:
         raise SystemExit(f"dbt compile failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return json.loads(result.stdout[result.stdout.index("{") :])["compiled"]
+
+
+def simulated_warehouse(path: Path, days: int, now: datetime) -> None:
+    """A DuckDB file with `intermediate.int_spend_daily` org and project series from ground truth."""
+    from loader.simulator import Simulator, SimulatorConfig
+
+    simulator = Simulator(SimulatorConfig(now=now, history_days=days))
+    first, last = (now - timedelta(days=days)).date(), now.date() - timedelta(days=1)
+    totals: dict[tuple[str, date], float] = defaultdict(float)
+    for spec in simulator.organizations:
+        for row in simulator.ground_truth_costs(spec.org_id, first, last + timedelta(days=1)):
+            if row["date"] > last:
+                continue
+            totals[(spec.org_id, row["date"])] += float(row["amount"])
+            totals[(f"{spec.org_id}/{row['project_id']}", row["date"])] += float(row["amount"])
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_spend_daily (series_level varchar, series_id varchar,"
+            " spend_date date, day_number integer, cost_usd double, is_complete_day boolean)"
+        )
+        rows = []
+        for series in sorted({series for series, _ in totals}):
+            days_with_spend = sorted(day for s, day in totals if s == series)
+            day = days_with_spend[0]
+            while day <= last:
+                rows.append(
+                    (
+                        "project" if "/" in series else "org",
+                        series,
+                        day,
+                        (day - date(1970, 1, 1)).days,
+                        totals.get((series, day), 0.0),
+                        True,
+                    )
+                )
+                day += timedelta(days=1)
+        con.executemany("insert into intermediate.int_spend_daily values (?, ?, ?, ?, ?, ?)", rows)
 
 
 def backtest(con: duckdb.DuckDBPyConnection, sql: str, min_month_usd: float) -> list[tuple]:
@@ -152,14 +197,26 @@ def main(argv: list[str] | None = None) -> int:
         "--duckdb", default=os.environ.get("OPENAI_FINOPS_DUCKDB", "warehouse/openai_finops.duckdb")
     )
     parser.add_argument("--min-month-usd", type=float, default=100.0)
+    parser.add_argument("--simulated-days", type=int, help="backtest on N days of simulator ground truth")
+    parser.add_argument(
+        "--now", default="2026-11-25", help="the simulator's clock with --simulated-days (UTC date)"
+    )
     args = parser.parse_args(argv)
-    duckdb_path = str(Path(args.duckdb).resolve())
-    if not Path(duckdb_path).exists():
-        print(f"no warehouse at {duckdb_path}: run ./scripts/demo.sh first", file=sys.stderr)
-        return 1
-    sql = compile_inline(duckdb_path)
-    with duckdb.connect(duckdb_path, read_only=True) as con:
-        rows = backtest(con, sql, args.min_month_usd)
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.simulated_days:
+            duckdb_path = str(Path(scratch) / "backtest.duckdb")
+            now = datetime.combine(date.fromisoformat(args.now), datetime.min.time(), tzinfo=UTC)
+            simulated_warehouse(Path(duckdb_path), args.simulated_days, now)
+            print(f"simulator ground truth: {args.simulated_days} days up to {now.date()}")
+        else:
+            duckdb_path = str(Path(args.duckdb).resolve())
+            if not Path(duckdb_path).exists():
+                print(f"no warehouse at {duckdb_path}: run ./scripts/demo.sh first", file=sys.stderr)
+                return 1
+            print(f"warehouse {duckdb_path}")
+        sql = compile_inline(duckdb_path)
+        with duckdb.connect(duckdb_path, read_only=True) as con:
+            rows = backtest(con, sql, args.min_month_usd)
     if not rows:
         print("no fully loaded month with 28 days of history before it: load more history", file=sys.stderr)
         return 1

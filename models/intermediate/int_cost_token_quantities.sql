@@ -34,7 +34,6 @@ usage_charges as (
         "BillingCurrency" as currency,
         "x_ApiKeyId" as api_key_id,
         "x_LineItem" as line_item,
-        lower(trim("x_LineItem")) as line_item_lower,
         "x_Model" as line_item_model,
         "x_TokenType" as line_item_token_type,
         "x_Modality" as line_item_modality,
@@ -43,12 +42,13 @@ usage_charges as (
         "x_IsLineItemParsed" as is_line_item_parsed,
         "BilledCost" as billed_cost_usd,
         "ConsumedQuantity" as billed_quantity,
-        "ConsumedUnit" as billed_unit
+        "ConsumedUnit" as billed_unit,
+        lower(trim("x_LineItem")) as line_item_lower
     from costs
     where "ChargeCategory" = 'Usage'
 ),
 
-{#- tools are recognised here from the line item text, not from the fact's parsed columns, so that
+{# tools are recognised here from the line item text, not from the fact's parsed columns, so that
     storage and calls of file search stay apart whatever the parser's naming -#}
 classified as (
     select
@@ -65,6 +65,7 @@ classified as (
             when line_item_model is not null and position('|' in line_item_lower) > 0
                 then trim({{ dbt.split_part('line_item_lower', "'|'", 1) }})
         end as surface,
+        case when line_item_modality in ('audio', 'image') then line_item_modality end as billed_modality,
         {#- the words after the comma: the image size of image line items (`dall-e-3, 1024x1024`) -#}
         trim({{ dbt.split_part('line_item_lower', "','", 2) }}) as line_item_variant
     from usage_charges
@@ -77,11 +78,9 @@ keyed as (
         case
             when line_item_model is not null and line_item_token_type = 'image' and line_item_modality is null
                 then line_item_variant
-            when line_item_model is not null then
-                trim({{ dbt.concat([
-                    "case when line_item_modality in ('audio', 'image') then line_item_modality else '' end",
-                    "' '",
-                    "coalesce(line_item_token_type, '')",
+            when line_item_model is not null
+                then trim({{ dbt.concat([
+                    "coalesce(billed_modality, '')", "' '", "coalesce(line_item_token_type, '')"
                 ]) }})
             when tool = 'vector storage' then 'storage'
             when tool = 'code interpreter' then 'sessions'
@@ -107,6 +106,10 @@ final as (
         line_item_model,
         line_item_token_type,
         model,
+        billed_cost_usd,
+        currency,
+        billed_quantity,
+        billed_unit,
         nullif(token_type, '') as token_type,
         coalesce(line_item_is_batch, false) as is_batch,
         coalesce(line_item_service_tier, 'default') as service_tier,
@@ -117,11 +120,7 @@ final as (
             and surface is null,
             false
         ) as is_usage_reported,
-        coalesce(is_line_item_parsed, false) as is_line_item_parsed,
-        billed_cost_usd,
-        currency,
-        billed_quantity,
-        billed_unit
+        coalesce(is_line_item_parsed, false) as is_line_item_parsed
     from keyed
 )
 

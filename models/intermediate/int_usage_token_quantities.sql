@@ -17,13 +17,16 @@
     Fine-tuned models are reported by usage as `ft:<base>:<org>::<id>` and billed as `ft-<base>`;
     `model` here is the billing name. -#}
 
-{%- set text_input -%}
-    coalesce(
-        input_text_tokens,
-        input_uncached_tokens,
-        input_tokens - coalesce(input_cached_tokens, 0) - coalesce(input_cache_write_tokens, 0)
-    ) + coalesce(input_cache_write_tokens, 0)
-{%- endset -%}
+{%- set text_input = "coalesce(input_text_tokens, input_uncached_tokens,"
+    ~ " input_tokens - coalesce(input_cached_tokens, 0) - coalesce(input_cache_write_tokens, 0))"
+    ~ " + coalesce(input_cache_write_tokens, 0)" -%}
+
+{#- bytes stored during the bucket as GiB-hours (bytes x seconds / (2^30 x 3600)), rounded to the 9
+    decimals OpenAI bills quantities in -#}
+{%- set bucket_seconds = dbt.datediff('bucket_start_at', 'bucket_end_at', 'second') -%}
+{%- set storage_gib_hours = 'cast(round('
+    ~ allocation_exact_divide('usage_bytes * bucket_seconds', '3865470566400', 12)
+    ~ ', 9) as ' ~ type_quantity() ~ ')' -%}
 
 {%- set meters = [
     {'endpoint': 'completions', 'token_type': "'input'", 'quantity': text_input,
@@ -58,7 +61,7 @@
     {'endpoint': 'web_search_calls', 'model': "'web search'", 'token_type': "'calls'",
         'quantity': 'num_requests', 'basis': 'num_requests'},
     {'endpoint': 'vector_stores', 'model': "'vector storage'", 'token_type': "'storage'",
-        'quantity': 'usage_bytes', 'basis': 'usage_bytes', 'storage': true},
+        'quantity': 'usage_bytes', 'basis': 'usage_bytes', 'billed': storage_gib_hours},
 ] -%}
 
 with
@@ -67,56 +70,48 @@ usage as (
     select * from {{ ref('fct_openai_usage') }}
 ),
 
-{#- one row per usage row and meter; the billing model name and the normalised batch flag and
-    tier (line items for audio and image tokens, and for every other endpoint, name neither, so
-    those are billed as non-batch, default tier) -#}
+{# the billing model name, and the batch flag and tier as line items name them (text tokens
+    only: audio and image tokens and every other endpoint bill non-batch, default tier) -#}
+usage_normalized as (
+    select
+        *,
+        case
+            when model like 'ft:%'
+                then {{ dbt.concat(["'ft-'", dbt.split_part('model', "':'", 2)]) }}
+            else model
+        end as billing_model,
+        coalesce(is_batch, false) as billing_is_batch,
+        case
+            when coalesce(is_batch, false) then 'default'
+            else coalesce(service_tier, 'default')
+        end as billing_service_tier,
+        {{ bucket_seconds }} as bucket_seconds
+    from usage
+),
+
+{# one row per usage row and meter -#}
 metered as (
     {%- for meter in meters %}
-    select
-        org_id,
-        usage_date,
-        endpoint as usage_endpoint,
-        project_id,
-        user_id,
-        api_key_id,
-        {% if meter.model is defined -%}
-            {{ meter.model }}
-        {%- else -%}
-            case
-                when model like 'ft:%'
-                    then {{ dbt.concat(["'ft-'", dbt.split_part('model', "':'", 2)]) }}
-                else model
-            end
-        {%- endif %} as model,
-        {{ meter.token_type }} as token_type,
-        {% if meter.tiered -%}
-            coalesce(is_batch, false)
-        {%- else -%}
-            false
-        {%- endif %} as is_batch,
-        {% if meter.tiered -%}
-            case when coalesce(is_batch, false) then 'default' else coalesce(service_tier, 'default') end
-        {%- else -%}
-            'default'
-        {%- endif %} as service_tier,
-        '{{ meter.basis }}' as basis_column,
-        cast({{ meter.quantity }} as {{ dbt.type_bigint() }}) as usage_quantity,
-        {% if meter.storage -%}
-            {#- bytes stored during the bucket as GiB-hours (bytes x hours / 2^30), rounded to
-                the 9 decimals OpenAI bills quantities in -#}
-            cast(round({{ allocation_exact_divide(
-                'usage_bytes * ' ~ dbt.datediff('bucket_start_at', 'bucket_end_at', 'hour'),
-                '1073741824',
-                12,
-            ) }}, 9) as {{ type_quantity() }})
-        {%- else -%}
-            cast({{ meter.quantity }} as {{ type_quantity() }})
-        {%- endif %} as billed_unit_quantity
-    from usage
-    where endpoint = '{{ meter.endpoint }}'
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            org_id,
+            usage_date,
+            endpoint as usage_endpoint,
+            project_id,
+            user_id,
+            api_key_id,
+            {{ meter.model or 'billing_model' }} as model,
+            {{ meter.token_type }} as token_type,
+            {{ 'billing_is_batch' if meter.tiered else 'false' }} as is_batch,
+            {{ 'billing_service_tier' if meter.tiered else "'default'" }} as service_tier,
+            '{{ meter.basis }}' as basis_column,
+            cast({{ meter.quantity }} as {{ dbt.type_bigint() }}) as usage_quantity,
+            {{ meter.billed or 'cast(' ~ meter.quantity ~ ' as ' ~ type_quantity() ~ ')' }}
+                as billed_unit_quantity
+        from usage_normalized
+        where endpoint = '{{ meter.endpoint }}'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -73,7 +73,7 @@ usage_totals as (
     group by cost_row_id
 ),
 
-{#- cost rows with positive matching usage: one part per (user, key) with usage -#}
+{# cost rows with positive matching usage: one part per (user, key) with usage -#}
 usage_parts as (
     select
         billed_costs.cost_row_id,
@@ -101,7 +101,7 @@ usage_parts as (
         and matched_usage.basis_quantity > 0
 ),
 
-{#- cost rows without positive matching usage: one part with the whole amount -#}
+{# cost rows without positive matching usage: one part with the whole amount -#}
 whole_parts as (
     select
         billed_costs.cost_row_id,
@@ -130,7 +130,7 @@ parts as (
     select * from whole_parts
 ),
 
-{#- integer units: floor of the proportional share, and the remainder that ranks the leftovers -#}
+{# integer units: floor of the proportional share, and the remainder that ranks the leftovers -#}
 floored as (
     select
         parts.*,

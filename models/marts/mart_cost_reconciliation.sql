@@ -33,7 +33,7 @@ prices as (
     select * from {{ ref('openai_prices') }}
 ),
 
-{#- spend that no usage endpoint reports keeps its surface (`evals`), so it never lands on the
+{# spend that no usage endpoint reports keeps its surface (`evals`), so it never lands on the
     same row as the usage of the same model -#}
 billed_surfaced as (
     select
@@ -116,11 +116,11 @@ spine as (
 joined as (
     select
         spine.*,
-        coalesce(billed_keyed.billed_cost_usd, 0) as billed_cost_usd,
         billed_keyed.billed_quantity,
         billed_keyed.billed_unit,
-        coalesce(billed_keyed.billed_row_count, 0) as billed_row_count,
         used_keyed.usage_quantity,
+        coalesce(billed_keyed.billed_cost_usd, 0) as billed_cost_usd,
+        coalesce(billed_keyed.billed_row_count, 0) as billed_row_count,
         coalesce(used_keyed.usage_row_count, 0) as usage_row_count
     from spine
     left join billed_keyed
@@ -157,8 +157,30 @@ compared as (
 gaps as (
     select
         *,
-        billed_cost_usd - usage_list_cost_usd as gap_usd
+        billed_cost_usd - usage_list_cost_usd as gap_usd,
+        billed_quantity - usage_quantity as quantity_gap,
+        coalesce(billed_unit, price_unit) as quantity_unit
     from compared
+),
+
+statused as (
+    select
+        *,
+        case
+            when billed_cost_usd != 0
+                then cast(gap_usd * 100 / billed_cost_usd as decimal(38, 6))
+        end as gap_pct,
+        case
+            when usage_row_count = 0 then 'no_usage'
+            when unit_price_usd is null then 'no_price'
+            when
+                abs(gap_usd) <= {{ tolerance_usd }}
+                or abs(gap_usd) * 100 <= {{ tolerance_pct }} * abs(billed_cost_usd)
+                then 'matched'
+            when gap_usd < 0 then 'under'
+            else 'over'
+        end as reconciliation_status
+    from gaps
 ),
 
 final as (
@@ -175,30 +197,18 @@ final as (
         billed_cost_usd,
         usage_list_cost_usd,
         gap_usd,
-        case
-            when billed_cost_usd != 0
-                then cast(gap_usd * 100 / billed_cost_usd as decimal(38, 6))
-        end as gap_pct,
-        case
-            when usage_row_count = 0 then 'no_usage'
-            when unit_price_usd is null then 'no_price'
-            when
-                abs(gap_usd) <= {{ tolerance_usd }}
-                or abs(gap_usd) * 100 <= {{ tolerance_pct }} * abs(billed_cost_usd)
-                then 'matched'
-            when gap_usd < 0 then 'under'
-            else 'over'
-        end as reconciliation_status,
+        gap_pct,
+        reconciliation_status,
         billed_quantity,
         usage_quantity,
-        billed_quantity - usage_quantity as quantity_gap,
-        coalesce(billed_unit, price_unit) as quantity_unit,
+        quantity_gap,
+        quantity_unit,
         price_usd as list_price_usd,
         price_per_quantity as list_price_per_quantity,
         unit_price_usd as list_unit_price_usd,
         billed_row_count,
         usage_row_count
-    from gaps
+    from statused
 )
 
 select * from final

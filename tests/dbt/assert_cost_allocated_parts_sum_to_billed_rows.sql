@@ -25,17 +25,19 @@ allocated_parts as (
 
 compared as (
     select
-        coalesce(billed_rows.cost_row_id, allocated_parts.cost_row_id) as cost_row_id,
         billed_rows.billed_cost,
         allocated_parts.allocated_cost,
         allocated_parts.part_count,
         allocated_parts.source_billed_cost,
+        coalesce(billed_rows.cost_row_id, allocated_parts.cost_row_id) as cost_row_id,
         case
             when billed_rows.cost_row_id is null then 'allocated row without a billed Usage row'
             when allocated_parts.cost_row_id is null then 'billed row not allocated'
-            when allocated_parts.allocated_cost != billed_rows.billed_cost then 'parts do not sum to the billed cost'
+            when allocated_parts.allocated_cost != billed_rows.billed_cost
+                then 'parts do not sum to the billed cost'
             when allocated_parts.source_amount_count != 1
-                or allocated_parts.source_billed_cost != billed_rows.billed_cost
+                then 'x_SourceBilledCost differs between parts'
+            when allocated_parts.source_billed_cost != billed_rows.billed_cost
                 then 'x_SourceBilledCost differs from the billed cost'
         end as problem
     from billed_rows

@@ -42,12 +42,12 @@ reconciled as (
 
 compared as (
     select
-        coalesce(reconciled.org_id, billed.org_id, used.org_id) as org_id,
-        coalesce(reconciled.charge_date, billed.charge_date, used.charge_date) as charge_date,
         billed.billed_cost_usd as fct_billed_cost_usd,
         reconciled.billed_cost_usd as mart_billed_cost_usd,
         used.usage_quantity as int_usage_quantity,
-        reconciled.usage_quantity as mart_usage_quantity
+        reconciled.usage_quantity as mart_usage_quantity,
+        coalesce(reconciled.org_id, billed.org_id, used.org_id) as org_id,
+        coalesce(reconciled.charge_date, billed.charge_date, used.charge_date) as charge_date
     from reconciled
     full outer join billed
         on

@@ -33,6 +33,10 @@ class AuthError(LoaderError):
 class RequestFailed(LoaderError):
     """A request failed for good (after retries, or a non-retryable status)."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
@@ -146,7 +150,7 @@ class AdminApiClient:
         if status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after_seconds(response))
         if status != 200:
-            raise RequestFailed(f"{where}: HTTP {status}: {_mask(_error_message(response), key)}")
+            raise RequestFailed(f"{where}: HTTP {status}: {_mask(_error_message(response), key)}", status)
         try:
             # Decimal, never float: costs must stay exact to the last digit OpenAI sends.
             payload = json.loads(body, parse_float=Decimal)

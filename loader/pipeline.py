@@ -81,7 +81,7 @@ def run_load(settings: LoaderSettings) -> RunResult:
             pipeline.extract(
                 build_source(run),
                 refresh="drop_resources" if settings.full_refresh else None,
-                loader_file_format=settings.loader_file_format,  # type: ignore[arg-type]
+                loader_file_format=_file_format(pipeline, settings),
             )
         finally:
             run.close()
@@ -102,6 +102,11 @@ def run_load(settings: LoaderSettings) -> RunResult:
     result = RunResult(report, time.monotonic() - began, loaded=True)
     result.warehouse_rows = warehouse_row_counts(pipeline)
     return result
+
+
+def _file_format(pipeline: dlt.Pipeline, settings: LoaderSettings) -> Any:
+    formats = pipeline.destination.capabilities().supported_loader_file_formats
+    return "parquet" if settings.prefer_parquet and "parquet" in formats else None
 
 
 def remove_duplicate_rows(pipeline: dlt.Pipeline) -> int:

@@ -80,8 +80,8 @@ class LoaderSettings:
     backfill_days: int = DEFAULT_BACKFILL_DAYS
     full_refresh: bool = False
     destination: str = "duckdb"
-    # Parquet loads into DuckDB many times faster than INSERT statements; None = destination default.
-    loader_file_format: str | None = "parquet"
+    # Parquet loads many times faster than INSERT statements where the destination takes it.
+    prefer_parquet: bool = True
     duckdb_path: Path = Path(DEFAULT_DUCKDB)
     pipelines_dir: Path = Path(DEFAULT_PIPELINES_DIR)
     pipeline_name: str = PIPELINE_NAME

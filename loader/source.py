@@ -23,7 +23,7 @@ import pyarrow as pa
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
-from loader.client import AdminApiClient, AuthError, LoaderError
+from loader.client import AdminApiClient, AuthError, LoaderError, RequestFailed
 from loader.endpoints import (
     COSTS_BY_KEY_GROUP_BY,
     COSTS_ENDPOINT,
@@ -38,7 +38,6 @@ from loader.endpoints import (
     result_fields,
 )
 from loader.rows import (
-    BUCKET_SECONDS,
     TOMBSTONE_COLUMN,
     BucketRows,
     arrow_field,
@@ -59,6 +58,11 @@ LOADER_COLUMNS: dict[str, dict[str, Any]] = {
     "row_key": {"data_type": "text", "nullable": False},
 }
 BUCKET_MERGE_KEY = ["org_id", "bucket_width", "group_by", "bucket_start_at"]
+# Rows per Arrow table handed to dlt: bounds memory on pages that hold hundreds of thousands of rows.
+ARROW_CHUNK_ROWS = 20_000
+# Costs pages may hold 180 days; at key level that is millions of rows for a large organization.
+# Asking for at most a month per query keeps memory flat however long the backfill.
+COSTS_QUERY_DAYS = 31
 
 
 @dataclass
@@ -177,6 +181,7 @@ def _report_stream(
     limit: int,
     state: dict[str, Any],
     floor: datetime | None = None,
+    max_days: int | None = None,
 ) -> Iterator[pa.Table]:
     label = group_by_label(dimensions)
     stream_key = f"{width}|{label}"
@@ -188,44 +193,17 @@ def _report_stream(
     run.report.streams.append(outcome)
     builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT)
     declared = {name: arrow_field(name, hint) for name, hint in bucket_columns(endpoint).items()}
-    step = BUCKET_SECONDS[width]
-    params = {
-        "start_time": start,
-        "end_time": end,
-        "bucket_width": width,
-        "limit": limit,
-        "group_by": list(dimensions),
-    }
     began = time.monotonic()
-    cursor = start  # first bucket start not yet accounted for
-    seen: set[int] = set()
     try:
-        for page_number, payload in run.client(org).iter_report_pages(endpoint.path, params):
-            rows: Rows = []
-            data_rows = 0
-            for bucket in payload["data"]:
-                bucket_start = bucket["start_time"]
-                if bucket_start < start or bucket_start >= end or bucket_start in seen:
-                    continue  # outside the window, or served twice: each bucket is loaded once
-                seen.add(bucket_start)
-                if bucket_start > cursor:
-                    rows.extend(builder.tombstones(range(cursor, bucket_start, step), end))
-                bucket_rows = builder.bucket(bucket)
-                if bucket_rows:
-                    rows.extend(bucket_rows)
-                    data_rows += len(bucket_rows)
-                else:
-                    rows.extend(builder.tombstones(range(bucket_start, bucket_start + 1), end))
-                cursor = max(cursor, bucket_start + step)
-            outcome.pages = page_number
-            outcome.rows += data_rows
-            log.debug("%s %s [%s] page %d: %d rows", org.label, endpoint.table, label, page_number, data_rows)
-            if rows:
-                yield rows_to_arrow(rows, declared)
-        # Only now is the whole window known: buckets the API never returned are empty too.
-        tail = list(builder.tombstones(range(cursor, end, step), end))
-        if tail:
-            yield rows_to_arrow(tail, declared)
+        for chunk_start, chunk_end in _chunks(start, end, max_days):
+            params = {
+                "start_time": chunk_start,
+                "end_time": chunk_end,
+                "bucket_width": width,
+                "limit": limit,
+                "group_by": list(dimensions),
+            }
+            yield from _fetch_window(run, org, endpoint, builder, declared, params, outcome)
     except LoaderError as error:
         outcome.error = str(error)
         raise
@@ -243,6 +221,60 @@ def _report_stream(
         outcome.rows,
         time.monotonic() - began,
     )
+
+
+def _chunks(start: int, end: int, max_days: int | None) -> Iterator[tuple[int, int]]:
+    if max_days is None:
+        yield start, end
+        return
+    for chunk_start in range(start, end, max_days * 86_400):
+        yield chunk_start, min(chunk_start + max_days * 86_400, end)
+
+
+def _fetch_window(
+    run: RunContext,
+    org: Organization,
+    endpoint: ReportEndpoint,
+    builder: BucketRows,
+    declared: dict[str, pa.Field],
+    params: dict[str, Any],
+    outcome: StreamOutcome,
+) -> Iterator[pa.Table]:
+    """One query's pages as Arrow tables of at most ARROW_CHUNK_ROWS rows, tombstones included."""
+    start, end, step = params["start_time"], params["end_time"], builder.step
+    cursor = start  # first bucket start not yet accounted for
+    seen: set[int] = set()
+    rows: Rows = []
+    for page_number, payload in run.client(org).iter_report_pages(endpoint.path, params):
+        data_rows = 0
+        buckets = payload["data"]
+        for index, bucket in enumerate(buckets):
+            buckets[index] = None  # free each parsed bucket once its rows are built
+            bucket_start = bucket["start_time"]
+            if bucket_start < start or bucket_start >= end or bucket_start in seen:
+                continue  # outside the window, or served twice: each bucket is loaded once
+            seen.add(bucket_start)
+            if bucket_start > cursor:
+                rows.extend(builder.tombstones(range(cursor, bucket_start, step), end))
+            bucket_rows = builder.bucket(bucket)
+            if bucket_rows:
+                rows.extend(bucket_rows)
+                data_rows += len(bucket_rows)
+            else:
+                rows.extend(builder.tombstones(range(bucket_start, bucket_start + 1), end))
+            cursor = max(cursor, bucket_start + step)
+            if len(rows) >= ARROW_CHUNK_ROWS:
+                yield rows_to_arrow(rows, declared)
+                rows = []
+        outcome.pages += 1
+        outcome.rows += data_rows
+        log.debug(
+            "%s %s [%s] page %d: %d rows", org.label, endpoint.table, builder.group_by, page_number, data_rows
+        )
+    # Only now is the whole window known: buckets the API never returned are empty too.
+    rows.extend(builder.tombstones(range(cursor, end, step), end))
+    if rows:
+        yield rows_to_arrow(rows, declared)
 
 
 def _dt(epoch_seconds: int) -> datetime:
@@ -272,7 +304,14 @@ def _costs_resource(run: RunContext) -> DltResource:
     def stream(org: Organization) -> Iterator[pa.Table]:
         state = _orgs_state(COSTS_ENDPOINT.table).setdefault(org.org_id, {})
         yield from _report_stream(
-            run, org, COSTS_ENDPOINT, COSTS_ENDPOINT.group_by, "1d", COSTS_PAGE_LIMIT, state
+            run,
+            org,
+            COSTS_ENDPOINT,
+            COSTS_ENDPOINT.group_by,
+            "1d",
+            COSTS_PAGE_LIMIT,
+            state,
+            max_days=COSTS_QUERY_DAYS,
         )
         # Key-level costs: OpenAI refuses api_key_id grouping for windows before this day.
         yield from _report_stream(
@@ -284,6 +323,7 @@ def _costs_resource(run: RunContext) -> DltResource:
             COSTS_PAGE_LIMIT,
             state,
             floor=COSTS_KEY_GROUPING_FROM,
+            max_days=COSTS_QUERY_DAYS,
         )
 
     def costs() -> Iterator[pa.Table]:
@@ -364,8 +404,14 @@ def _metadata_resources(run: RunContext) -> list[DltResource]:
             for project in run.projects(org):
                 project_id = project["id"]
                 path = f"/organization/projects/{project_id}/{suffix}"
-                for page in run.client(org).iter_list(path, {"limit": LIST_PAGE_LIMIT, **params}):
-                    yield [{"org_id": org.org_id, "project_id": project_id, **item} for item in page]
+                try:
+                    for page in run.client(org).iter_list(path, {"limit": LIST_PAGE_LIMIT, **params}):
+                        yield [{"org_id": org.org_id, "project_id": project_id, **item} for item in page]
+                except RequestFailed as error:
+                    if error.status != 404:
+                        raise
+                    # A project deleted between the two listings has nothing left to list.
+                    log.debug("%s: %s", org.label, error)
 
         return fetch
 

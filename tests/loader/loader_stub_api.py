@@ -19,9 +19,11 @@ class CostsStub:
     def __init__(self) -> None:
         self.days: dict[int, str] = {}
         self.missing: set[int] = set()  # buckets left out of the response entirely
+        self.windows: list[tuple[int, int]] = []  # (start_time, end_time) of every costs query
 
     def page(self, query: dict[str, list[str]]) -> dict[str, Any]:
         start, end = int(query["start_time"][0]), int(query["end_time"][0])
+        self.windows.append((start, end))
         buckets = []
         for bucket_start in range(start, end, DAY):
             if bucket_start in self.missing:

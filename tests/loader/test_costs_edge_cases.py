@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -124,3 +125,19 @@ def test_rows_duplicated_by_a_resumed_load_are_removed(tmp_path: Path) -> None:
         (date(2026, 1, 5), "line_item,project_id", "a", Decimal("1.500000000000000000")),
         (date(2026, 1, 5), "line_item,project_id", "b", Decimal("2.500000000000000000")),
     ]
+
+
+def test_long_costs_windows_are_asked_for_a_month_at_a_time(tmp_path: Path) -> None:
+    stub = CostsStub()
+    late = D1 + 45 * DAY
+    stub.days[D1] = f"[{_result('a', '1')}]"
+    stub.days[late] = f"[{_result('a', '2')}]"
+    with serve_costs(stub) as base_url:
+        settings = replace(
+            _settings(base_url, tmp_path), end=date(2026, 2, 28), now=datetime(2026, 3, 1, tzinfo=UTC)
+        )
+        assert run_load(settings).ok
+    # Both group-by sets, each split into 31-day queries: [Jan 5, Feb 5), [Feb 5, Mar 1).
+    feb5, mar1 = D1 + 31 * DAY, int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
+    assert sorted(stub.windows) == sorted([(D1, feb5), (feb5, mar1)] * 2)
+    assert [row[0] for row in _rows(tmp_path / "w.duckdb")] == [date(2026, 1, 5), date(2026, 2, 19)]

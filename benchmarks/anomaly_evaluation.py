@@ -20,6 +20,8 @@ How a flag is judged, per level (org, project, project_model, api_key):
 - A flag is a true positive when a label touches its series on its day; it is ignored when only
   a label on a sibling dimension of the same project is active (a key's spike shows in the
   models that key used, which the labels do not name); otherwise it is a false positive.
+- Recall counts every label that touches the level; "own-level recall" only the labels
+  injected at that level (the project level's own labels are the project-wide drops).
 - A label counts as found at a level when one of the series it touches there is flagged within
   start_date..end_date (an ongoing label: its first `--detect-days` days, default 7). Labels on a
   sibling dimension are not counted at that level.
@@ -127,6 +129,8 @@ class Score:
     ignored: int = 0
     labels: int = 0
     found: int = 0
+    own_labels: int = 0
+    own_found: int = 0
 
     @property
     def precision(self) -> float | None:
@@ -164,9 +168,12 @@ def evaluate(
         probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
         if relation(label, probe) == "sibling":
             continue
+        found = any(in_window(label, f.day, detect_days) for f in touched)
         score.labels += 1
-        if any(in_window(label, f.day, detect_days) for f in touched):
-            score.found += 1
+        score.found += found
+        if label.level == level:
+            score.own_labels += 1
+            score.own_found += found
     return score
 
 
@@ -201,7 +208,18 @@ def _fmt(value: float | None) -> str:
 
 
 def format_table(results: list[tuple[str, str, Score]]) -> str:
-    header = ("level", "method", "flags", "TP", "FP", "ignored", "precision", "recall", "F1")
+    header = (
+        "level",
+        "method",
+        "flags",
+        "TP",
+        "FP",
+        "ignored",
+        "precision",
+        "recall",
+        "F1",
+        "own-level recall",
+    )
     rows = [
         (
             level,
@@ -213,6 +231,7 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
             _fmt(s.precision),
             f"{_fmt(s.recall)} ({s.found}/{s.labels})",
             _fmt(s.f1),
+            f"{s.own_found}/{s.own_labels}" if s.own_labels else "-",
         )
         for level, method, s in results
     ]
@@ -249,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(labels)} labelled anomalies; warehouse {args.duckdb}, latest loaded day {latest}")
     results = []
     for level in LEVELS:
-        for method, flags in (("mart_spend_anomalies", mart_flags), ("baseline 14d |z|>3", baseline_flags)):
+        for method, flags in (("mart_spend_anomalies", mart_flags), ("baseline_14d_zscore", baseline_flags)):
             results.append(
                 (level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days))
             )

@@ -1,28 +1,35 @@
 {#-
     Spend anomalies: one row per spend series and UTC day flagged as anomalous.
 
-    Seasonal rule (series with mostly non-zero days), on y = ln(1 + cost):
+    Seasonal rule (series with mostly non-zero days), on y = ln(1 + regular cost):
       expected  = median of y on the same weekday over the previous `anomaly_baseline_weeks` weeks;
       residual  = y - expected, for every day;
       scale     = 1.4826 x median absolute deviation of the residuals of the previous
                   `anomaly_window_days` days (the scored day left out), at least `anomaly_min_scale`;
-      score     = residual / scale; flagged when |score| > `anomaly_score_threshold` and the dollar
-                  impact passes `anomaly_min_impact_usd`.
+      score     = residual / scale; flagged when |score| > `anomaly_score_threshold`, the dollar
+                  impact passes `anomaly_min_impact_usd`, and at most `anomaly_max_similar_days` of
+                  the window's days had a residual as extreme in the same direction (a burst that
+                  recurs, or the days after a level shift, alert once, not every day).
+      A day is scored once the series has `anomaly_min_history_days` of history, an expected value
+      from `anomaly_min_baseline_weeks` weeks and `anomaly_min_window_residuals` residuals.
     Sparse rule (more than `anomaly_sparse_zero_share` of the window's days are 0): a spike only, when
     the day exceeds `anomaly_sparse_spike_factor` x the window's largest day and the impact floor.
     New series: the first day of a series that starts after its level's first day (plus
     `anomaly_new_series_grace_days`) with at least `anomaly_new_series_min_usd` of spend.
+    Intermittent line items (see int_spend_daily) are left out of the regular cost and judged in
+    their own project_line_item series by the sparse rule.
 
     Medians are aggregates over self-joined history (not window medians, which are not portable).
-    For organization and project anomalies the child series (projects, models, API keys) that moved
-    the same way that day are ranked by their own impact.
+    For organization and project anomalies the child series (projects, models, API keys, line
+    items) that moved the same way that day are ranked by their own impact.
+    The defaults were set on the simulated organizations: benchmarks/anomaly_evaluation.py.
 -#}
 {%- set threshold = var('anomaly_score_threshold', 3.5) -%}
 {%- set min_impact_usd = var('anomaly_min_impact_usd', 5) -%}
 {%- set baseline_weeks = var('anomaly_baseline_weeks', 8) -%}
-{%- set min_baseline_weeks = var('anomaly_min_baseline_weeks', 3) -%}
+{%- set min_baseline_weeks = var('anomaly_min_baseline_weeks', 2) -%}
 {%- set window_days = var('anomaly_window_days', 28) -%}
-{%- set min_window_residuals = var('anomaly_min_window_residuals', 14) -%}
+{%- set min_window_residuals = var('anomaly_min_window_residuals', 7) -%}
 {%- set min_history_days = var('anomaly_min_history_days', 28) -%}
 {%- set min_scale = var('anomaly_min_scale', 0.1) -%}
 {%- set sparse_zero_share = var('anomaly_sparse_zero_share', 0.5) -%}

@@ -193,3 +193,13 @@ select * from forecast_final
         -1,
     ) }}
 {%- endmacro %}
+
+{#- The n-th (1-based) `;`-separated part of a text, '' past the last; `part_number` may be a
+    column, which dbt.split_part's PostgreSQL override does not accept. -#}
+{% macro budgets_split_part(string_text, delimiter_text, part_number) -%}
+    {{ return(adapter.dispatch('budgets_split_part', 'openai_finops')(string_text, delimiter_text, part_number)) }}
+{%- endmacro %}
+
+{% macro default__budgets_split_part(string_text, delimiter_text, part_number) -%}
+    split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}

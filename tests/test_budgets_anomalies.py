@@ -90,13 +90,12 @@ def test_anomaly_evaluation_beats_the_baseline_at_project_level(demo_warehouse: 
         capture_output=True,
         check=True,
     )
-    rows = {
-        tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): line
+    table = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
         for line in result.stdout.splitlines()
-        if line.startswith("| project ")
-    }
-    mart = rows[("project", "mart_spend_anomalies")].split("|")
-    baseline = rows[("project", "baseline_14d_zscore")].split("|")
+        if line.startswith("| ")
+    ]
+    header, body = table[0], table[2:]
+    f1 = {(row[0], row[1]): float(row[header.index("F1")]) for row in body}
     assert "labelled anomalies" in result.stdout
-    # F1 is the last column; the mart must be ahead of the baseline at project level.
-    assert float(mart[-2]) > float(baseline[-2]), result.stdout
+    assert f1[("project", "mart_spend_anomalies")] > f1[("project", "baseline_14d_zscore")], result.stdout

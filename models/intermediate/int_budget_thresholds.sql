@@ -36,7 +36,7 @@ split as (
     select
         threshold_lists.budget_id,
         positions.threshold_position,
-        trim({{ dbt.split_part('threshold_lists.threshold_list', "';'", 'positions.threshold_position') }})
+        trim({{ budgets_split_part('threshold_lists.threshold_list', "';'", 'positions.threshold_position') }})
             as threshold_text
     from threshold_lists
     cross join positions

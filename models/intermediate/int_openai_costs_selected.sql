@@ -83,7 +83,7 @@ aggregated as (
         is_key_level
 ),
 
-{#- Line-item parsing in steps (macros/parse_line_item.sql); each step reads the previous one. -#}
+{# Line-item parsing in steps (macros/parse_line_item.sql); each step reads the previous one. -#}
 normalized as (
     select
         *,

@@ -12,11 +12,11 @@ costs as (
     select * from {{ ref('int_openai_costs_selected') }}
 ),
 
-usage as (
+usage_facts as (
     select * from {{ ref('fct_openai_usage') }}
 ),
 
-{#- A key id belongs to one project; should the list ever repeat one, the latest load wins. -#}
+{# A key id belongs to one project; should the list ever repeat one, the latest load wins. -#}
 ranked_keys as (
     select
         *,
@@ -52,7 +52,7 @@ listed as (
     where ranked_keys.key_rank = 1
 ),
 
-{#- Keys with spend or usage that the key list no longer returns (deleted keys keep their id on
+{# Keys with spend or usage that the key list no longer returns (deleted keys keep their id on
     past spend, CONTRACT.md §7 #15). -#}
 seen as (
     select
@@ -66,7 +66,7 @@ seen as (
         org_id,
         api_key_id,
         project_id
-    from usage
+    from usage_facts
     where api_key_id is not null
 ),
 

@@ -1,6 +1,6 @@
 with
 
-usage as (
+usage_facts as (
     select * from {{ ref('fct_openai_usage') }}
 ),
 
@@ -16,14 +16,15 @@ from_usage as (
         true as is_in_usage,
         false as is_in_costs,
         cast(null as {{ dbt.type_string() }}) as service_name
-    from usage
+    from usage_facts
     where model is not null
     group by model
 ),
 
 from_costs as (
+    -- the column is `model` everywhere, as OpenAI names it, though it is a keyword
     select
-        line_item_model as model,
+        line_item_model as model,  -- noqa: RF04
         min(charge_date) as first_seen_date,
         max(charge_date) as last_seen_date,
         false as is_in_usage,

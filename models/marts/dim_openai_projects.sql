@@ -8,11 +8,11 @@ costs as (
     select * from {{ ref('int_openai_costs_selected') }}
 ),
 
-usage as (
+usage_facts as (
     select * from {{ ref('fct_openai_usage') }}
 ),
 
-{#- Projects that have spend or usage but are missing from the projects list (deleted, or
+{# Projects that have spend or usage but are missing from the projects list (deleted, or
     not visible to the admin key): kept so that every fact row finds its project. -#}
 seen as (
     select
@@ -27,7 +27,7 @@ seen as (
         org_id,
         project_id,
         cast(null as {{ dbt.type_string() }}) as project_name
-    from usage
+    from usage_facts
     where project_id is not null
     group by org_id, project_id
 ),

@@ -4,7 +4,7 @@ users as (
     select * from {{ ref('stg_openai__users') }}
 ),
 
-usage as (
+usage_facts as (
     select * from {{ ref('fct_openai_usage') }}
 ),
 
@@ -12,13 +12,13 @@ api_keys as (
     select * from {{ ref('stg_openai__project_api_keys') }}
 ),
 
-{#- Users that appear in usage or own an API key but are not in the users list (removed from
+{# Users that appear in usage or own an API key but are not in the users list (removed from
     the organization): kept so that every usage row finds its user. -#}
 seen as (
     select
         org_id,
         user_id
-    from usage
+    from usage_facts
     where user_id is not null
     union all
     select
@@ -46,7 +46,7 @@ final as (
         user_id,
         user_name,
         email,
-        role,
+        role as user_role,
         added_at,
         is_service_account,
         true as has_metadata
@@ -57,7 +57,7 @@ final as (
         user_id,
         cast(null as {{ dbt.type_string() }}) as user_name,
         cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_string() }}) as role,
+        cast(null as {{ dbt.type_string() }}) as user_role,
         cast(null as {{ dbt.type_timestamp() }}) as added_at,
         cast(null as {{ dbt.type_boolean() }}) as is_service_account,
         false as has_metadata

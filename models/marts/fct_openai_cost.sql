@@ -41,7 +41,7 @@ usage_charges as (
         'Usage' as charge_category,
         'Usage-Based' as charge_frequency,
         line_item as charge_description,
-        amount_value as cost,
+        amount_value as charge_cost,
         currency,
         quantity,
         {{ focus_consumed_unit('quantity_unit') }} as consumed_unit,
@@ -70,7 +70,7 @@ adjustment_charges as (
         case when kind = 'adjustment' then 'Adjustment' else 'Credit' end as charge_category,
         'One-Time' as charge_frequency,
         description as charge_description,
-        cast(amount_usd as {{ type_money() }}) as cost,
+        cast(amount_usd as {{ type_money() }}) as charge_cost,
         'USD' as currency,
         cast(null as {{ type_quantity() }}) as quantity,
         cast(null as {{ dbt.type_string() }}) as consumed_unit,
@@ -125,14 +125,14 @@ priced as (
             and charges.api_key_id = api_keys.api_key_id
 ),
 
-{#- ListUnitPrice = cost / PricingQuantity, so ListCost = ListUnitPrice x PricingQuantity within the
+{# ListUnitPrice = charge_cost / PricingQuantity, so ListCost = ListUnitPrice x PricingQuantity within the
     rounding of decimal(38, 18) (DuckDB divides decimals in double precision). -#}
 unit_priced as (
     select
         *,
         case
-            when pricing_quantity = 0 and cost = 0 then cast(0 as {{ type_money() }})
-            when pricing_quantity != 0 then cast(cost / pricing_quantity as {{ type_money() }})
+            when pricing_quantity = 0 and charge_cost = 0 then cast(0 as {{ type_money() }})
+            when pricing_quantity != 0 then cast(charge_cost / pricing_quantity as {{ type_money() }})
         end as list_unit_price
     from priced
 ),
@@ -140,7 +140,7 @@ unit_priced as (
 final as (
     select
         cast(null as {{ dbt.type_string() }}) as "AvailabilityZone",
-        cost as "BilledCost",
+        charge_cost as "BilledCost",
         org_id as "BillingAccountId",
         organization_name as "BillingAccountName",
         'Organization' as "BillingAccountType",
@@ -165,17 +165,17 @@ final as (
         cast(null as {{ dbt.type_string() }}) as "CommitmentDiscountUnit",
         case when charge_category = 'Usage' then quantity end as "ConsumedQuantity",
         case when charge_category = 'Usage' then consumed_unit end as "ConsumedUnit",
-        cost as "ContractedCost",
+        charge_cost as "ContractedCost",
         case when charge_category = 'Usage' then list_unit_price end as "ContractedUnitPrice",
-        cost as "EffectiveCost",
+        charge_cost as "EffectiveCost",
         cast(null as {{ dbt.type_string() }}) as "InvoiceId",
         'OpenAI' as "InvoiceIssuerName",
-        cost as "ListCost",
+        charge_cost as "ListCost",
         case when charge_category = 'Usage' then list_unit_price end as "ListUnitPrice",
         case when charge_category = 'Usage' then 'Standard' end as "PricingCategory",
         case when charge_category = 'Usage' then currency end as "PricingCurrency",
         case when charge_category = 'Usage' then list_unit_price end as "PricingCurrencyContractedUnitPrice",
-        cost as "PricingCurrencyEffectiveCost",
+        charge_cost as "PricingCurrencyEffectiveCost",
         case when charge_category = 'Usage' then list_unit_price end as "PricingCurrencyListUnitPrice",
         case when charge_category = 'Usage' then pricing_quantity end as "PricingQuantity",
         case when charge_category = 'Usage' then pricing_unit end as "PricingUnit",
@@ -240,7 +240,7 @@ final as (
         is_line_item_parsed as "x_IsLineItemParsed",
         quantity_unit as "x_QuantityUnit",
         adjustment_kind as "x_AdjustmentKind",
-        cost as "x_UnblendedCost"
+        charge_cost as "x_UnblendedCost"
     from unit_priced
 )
 

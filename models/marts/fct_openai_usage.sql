@@ -43,51 +43,45 @@
     {'name': 'web_search_calls', 'dims': user_level + ['context_level'], 'qty': ['num_model_requests', 'num_requests']},
 ] -%}
 
+{#- One import CTE and one select per endpoint, all selects with the same column list. -#}
+{%- set imports = [] -%}
+{%- set selects = [] -%}
+{%- for endpoint in endpoints -%}
+    {%- do imports.append(
+        'usage_' ~ endpoint.name ~ ' as (\n    select * from ' ~ ref('stg_openai__usage_' ~ endpoint.name) ~ '\n)'
+    ) -%}
+    {%- set columns = ['org_id', "'" ~ endpoint.name ~ "' as endpoint", 'bucket_width', 'bucket_start_at', 'bucket_end_at', 'group_by'] -%}
+    {%- for dimension, data_type in dimensions.items() -%}
+        {%- do columns.append(dimension if dimension in endpoint.dims else 'cast(null as ' ~ data_type ~ ') as ' ~ dimension) -%}
+    {%- endfor -%}
+    {%- for quantity in quantities -%}
+        {%- do columns.append(quantity if quantity in endpoint.qty else 'cast(null as ' ~ dbt.type_bigint() ~ ') as ' ~ quantity) -%}
+    {%- endfor -%}
+    {%- set filter -%}
+        bucket_width = '{{ var("usage_bucket_width", "1d") }}'
+        {%- if is_incremental() %}
+            and bucket_start_at >= (
+                select {{ dbt.dateadd('day', -1 * var('lookback_days'), 'max(bucket_start_at)') }}
+                from {{ this }}
+            )
+        {%- endif -%}
+    {%- endset -%}
+    {%- do selects.append(
+        'select\n        ' ~ columns | join(',\n        ')
+        ~ '\n    from usage_' ~ endpoint.name
+        ~ '\n    where\n        ' ~ filter
+    ) -%}
+{%- endfor %}
+
 with
 
-{% for endpoint in endpoints -%}
-usage_{{ endpoint.name }} as (
-    select * from {{ ref('stg_openai__usage_' ~ endpoint.name) }}
-),
-
-{% endfor -%}
+{{ imports | join(',\n\n') }},
 
 unioned as (
-    {%- for endpoint in endpoints %}
-    select
-        org_id,
-        '{{ endpoint.name }}' as endpoint,
-        bucket_width,
-        bucket_start_at,
-        bucket_end_at,
-        group_by,
-        {%- for dimension, data_type in dimensions.items() %}
-        {% if dimension in endpoint.dims -%}
-            {{ dimension }},
-        {%- else -%}
-            cast(null as {{ data_type }}) as {{ dimension }},
-        {%- endif %}
-        {%- endfor %}
-        {%- for quantity in quantities %}
-        {% if quantity in endpoint.qty -%}
-            {{ quantity }}
-        {%- else -%}
-            cast(null as {{ dbt.type_bigint() }}) as {{ quantity }}
-        {%- endif %}{{ "," if not loop.last }}
-        {%- endfor %}
-    from usage_{{ endpoint.name }}
-    where bucket_width = '{{ var("usage_bucket_width", "1d") }}'
-    {%- if is_incremental() %}
-        and bucket_start_at >= (
-            select {{ dbt.dateadd('day', -1 * var('lookback_days'), 'max(bucket_start_at)') }}
-            from {{ this }}
-        )
-    {%- endif %}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ selects | join('\n    union all\n    ') }}
 ),
 
-{#- The loader asks each endpoint for every dimension it allows; should a table hold several
+{# The loader asks each endpoint for every dimension it allows; should a table hold several
     group-by sets, only the most detailed one (longest set) is kept so that nothing is counted
     twice. -#}
 most_detailed as (
@@ -110,12 +104,7 @@ final as (
         bucket_start_at,
         bucket_end_at,
         cast(bucket_start_at as date) as usage_date,
-        {%- for dimension in dimensions %}
-        {{ dimension }},
-        {%- endfor %}
-        {%- for quantity in quantities %}
-        {{ quantity }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ (dimensions.keys() | list + quantities) | join(',\n        ') }}
     from most_detailed
     where {{ dbt.length('group_by') }} = max_group_by_length
 )

@@ -37,11 +37,11 @@ raw_totals as (
 
 compared as (
     select
+        focus_totals.billed_cost as focus_billed_cost,
+        raw_totals.billed_cost as raw_billed_cost,
         coalesce(focus_totals.org_id, raw_totals.org_id) as org_id,
         coalesce(focus_totals.charge_date, raw_totals.charge_date) as charge_date,
-        coalesce(focus_totals.project_id, raw_totals.project_id) as project_id,
-        focus_totals.billed_cost as focus_billed_cost,
-        raw_totals.billed_cost as raw_billed_cost
+        coalesce(focus_totals.project_id, raw_totals.project_id) as project_id
     from focus_totals
     full outer join raw_totals
         on

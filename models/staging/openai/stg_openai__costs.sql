@@ -54,7 +54,8 @@ final as (
         project_name,
         dlt_load_id
     from ranked
-    where load_rank = 1
+    where
+        load_rank = 1
         -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
         and not coalesce(is_loader_tombstone, false)
 )

@@ -50,7 +50,8 @@ final as (
         num_requests,
         dlt_load_id
     from ranked
-    where load_rank = 1
+    where
+        load_rank = 1
         -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
         and not coalesce(is_loader_tombstone, false)
 )

@@ -3,6 +3,8 @@
     from the organization's first loaded day to its latest. A budget's scope is its organization
     and, where set, one project, one API key and one model (exact `x_Model`); empty means all.
 -#}
+{#- A table: the anomaly mart and budget marts self-join it many times, the benchmarks read it. -#}
+{{ config(materialized='table') }}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 
 with

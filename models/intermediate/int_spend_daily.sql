@@ -13,6 +13,8 @@
     The classification looks at all loaded days; a line item needs 28 days of life to be called
     intermittent.
 -#}
+{#- A table: the anomaly mart and budget marts self-join it many times, the benchmarks read it. -#}
+{{ config(materialized='table') }}
 {%- set intermittent_share = var('anomaly_intermittent_active_share', 0.5) -%}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 

@@ -64,6 +64,9 @@
         'quantity': 'usage_bytes', 'basis': 'usage_bytes', 'billed': storage_gib_hours},
 ] -%}
 
+-- `model` is the column name of fct_openai_usage, fct_openai_cost (x_Model) and the price seed.
+-- noqa: disable=references.keywords
+
 with
 
 usage as (

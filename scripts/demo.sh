@@ -12,3 +12,5 @@ echo "==> dbt build"
 dbt build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
 echo "==> Summary"
 python -m loader.marts_summary
+echo "==> Spend report"
+python -m loader report

@@ -8,5 +8,7 @@ ruff check .
 ruff format --check .
 echo "==> sqlfluff"
 sqlfluff lint models macros tests/dbt
+echo "==> chromium (for the report's browser test)"
+"$repo_root/scripts/install_chromium.sh"
 echo "==> pytest"
 pytest "$@"

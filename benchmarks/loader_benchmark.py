@@ -38,6 +38,7 @@ from loader.endpoints import (  # noqa: E402
     USAGE_PAGE_LIMITS,
     parse_endpoint_names,
 )
+from loader.source import COSTS_QUERY_DAYS  # noqa: E402
 
 NOW = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
 
@@ -51,16 +52,14 @@ def _requests_plan(endpoints: tuple[str, ...], width: str, start: int, end: int)
             params |= {"limit": USAGE_PAGE_LIMITS[width], "group_by": list(endpoint.group_by)}
             plan.append((endpoint.path, params))
     if "costs" in endpoints:
-        base = {"start_time": start, "end_time": end, "bucket_width": "1d", "limit": COSTS_PAGE_LIMIT}
-        plan.append((COSTS_ENDPOINT.path, {**base, "group_by": list(COSTS_ENDPOINT.group_by)}))
         key_start = max(start, int(COSTS_KEY_GROUPING_FROM.timestamp()))
-        if key_start < end:
-            plan.append(
-                (
-                    COSTS_ENDPOINT.path,
-                    {**base, "start_time": key_start, "group_by": list(COSTS_BY_KEY_GROUP_BY)},
-                )
-            )
+        step = COSTS_QUERY_DAYS * 86_400
+        for group_by, first in ((COSTS_ENDPOINT.group_by, start), (COSTS_BY_KEY_GROUP_BY, key_start)):
+            # The loader asks for costs a month at a time; so does the baseline.
+            for chunk_start in range(first, end, step):
+                params = {"start_time": chunk_start, "end_time": min(chunk_start + step, end)}
+                params |= {"bucket_width": "1d", "limit": COSTS_PAGE_LIMIT, "group_by": list(group_by)}
+                plan.append((COSTS_ENDPOINT.path, params))
     return plan
 
 

@@ -7,6 +7,12 @@
 {{ config(materialized='table') }}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 
+-- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
+-- dialect (case-insensitive) calls those quotes unnecessary.
+-- noqa: disable=references.quoting
+-- `model` is the column name of fct_openai_usage, fct_openai_cost (x_Model) and the price seed.
+-- noqa: disable=references.keywords
+
 with
 
 budgets as (

@@ -18,6 +18,12 @@
 {%- set intermittent_share = var('anomaly_intermittent_active_share', 0.5) -%}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 
+-- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
+-- dialect (case-insensitive) calls those quotes unnecessary.
+-- noqa: disable=references.quoting
+-- `model` is the column name of fct_openai_usage, fct_openai_cost (x_Model) and the price seed.
+-- noqa: disable=references.keywords
+
 with
 
 fct_openai_cost as (
@@ -33,9 +39,9 @@ costs as (
         "x_ApiKeyId" as api_key_id,
         "x_LineItem" as line_item,
         "BilledCost" as cost_usd,
+        cast("ChargePeriodStart" as date) as spend_date,
         coalesce("SubAccountId", '(no project)') as project_id,
-        coalesce("x_Model", "x_LineItem") as model,
-        cast("ChargePeriodStart" as date) as spend_date
+        coalesce("x_Model", "x_LineItem") as model
     from fct_openai_cost
     -- credits and adjustments are not consumption: budgets count them, anomalies do not
     where "ChargeCategory" = 'Usage'

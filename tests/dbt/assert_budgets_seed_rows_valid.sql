@@ -5,6 +5,10 @@
 {{ config(severity='error') }}
 
 {%- set problems_sql -%}
+-- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
+-- dialect (case-insensitive) calls those quotes unnecessary.
+-- noqa: disable=references.quoting
+
 with
 
 budgets as (

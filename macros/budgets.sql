@@ -110,9 +110,9 @@ forecast_final as (
         forecast_running.period_days,
         forecast_running.days_remaining,
         forecast_running.history_days,
-        forecast_running.cost_usd,
-        forecast_running.cumulative_actual_usd,
-        forecast_running.trailing_7d_cost_usd,
+        cast(forecast_running.cost_usd as decimal(38, 6)) as cost_usd,
+        cast(forecast_running.cumulative_actual_usd as decimal(38, 6)) as cumulative_actual_usd,
+        cast(forecast_running.trailing_7d_cost_usd as decimal(38, 6)) as trailing_7d_cost_usd,
         case
             when forecast_running.days_elapsed >= {{ min_period_days }}
                 then cast(

@@ -77,12 +77,64 @@ def summarize(con: duckdb.DuckDBPyConnection, days: int) -> str:
         _table("\nSpend by model:", ("model", "billed"), [(model, _money(cost)) for model, cost in by_model])
     )
     if _has_table(con, "marts", "mart_cost_reconciliation"):
-        billed, priced = con.execute(
-            "select sum(billed_cost_usd), sum(usage_list_cost_usd) from marts.mart_cost_reconciliation"
-        ).fetchone()
+        statuses = con.execute(
+            """select reconciliation_status, count(*), sum(billed_cost_usd), sum(usage_list_cost_usd),
+                      sum(gap_usd)
+               from marts.mart_cost_reconciliation
+               group by all order by 3 desc nulls last"""
+        ).fetchall()
         parts.append(
-            f"\nReconciliation: billed {_money(billed)} vs usage x list price {_money(priced)}"
-            f" (gap {_money((billed or 0) - (priced or 0))})"
+            _table(
+                "\nDoes the bill match the usage? (billed vs usage x list price, all loaded days)",
+                ("status", "rows", "billed", "usage x price", "gap"),
+                [
+                    (
+                        status,
+                        rows,
+                        _money(billed),
+                        "-" if priced is None else _money(priced),
+                        "-" if gap is None else _money(gap),
+                    )
+                    for status, rows, billed, priced, gap in statuses
+                ],
+            )
+        )
+    if _has_table(con, "marts", "mart_budget_status"):
+        budgets = con.execute(
+            """select budget_name, status, actual_to_date_usd, budget_amount_usd, forecast_pct
+               from marts.mart_budget_status
+               where is_current_period and status <> 'on track'
+               order by forecast_pct desc nulls last"""
+        ).fetchall()
+        parts.append(
+            _table(
+                "\nBudgets at risk or over (current period):",
+                ("budget", "status", "actual", "budget", "forecast"),
+                [
+                    (name, status, _money(actual), _money(amount), "-" if pct is None else f"{pct:.0f}%")
+                    for name, status, actual, amount, pct in budgets
+                ],
+            )
+            if budgets
+            else "\nBudgets: every current budget is on track."
+        )
+    if _has_table(con, "marts", "mart_spend_anomalies"):
+        anomalies = con.execute(
+            """select spend_date, series_level, series_id, anomaly_type, impact_usd, top_driver_name
+               from marts.mart_spend_anomalies
+               where series_level in ('org', 'project')
+               order by spend_date desc, abs(impact_usd) desc
+               limit 5"""
+        ).fetchall()
+        parts.append(
+            _table(
+                "\nLatest spend anomalies (organization and project level):",
+                ("day", "level", "series", "type", "impact", "top driver"),
+                [
+                    (day, level, series, kind, _money(impact), driver or "-")
+                    for day, level, series, kind, impact, driver in anomalies
+                ],
+            )
         )
     return "\n".join(parts)
 

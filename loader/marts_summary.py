@@ -18,7 +18,8 @@ DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
 
 
 def _money(value: Decimal | None) -> str:
-    return f"${value or 0:,.2f}"
+    amount = value or Decimal(0)
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:

@@ -13,10 +13,6 @@
       items billed through another surface such as `evals | <model>, input`): those are never
       matched to usage, so they are neither split to users by another product's usage nor
       reconciled against it. -#}
-
--- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
--- dialect (case-insensitive) calls those quotes unnecessary.
--- noqa: disable=references.quoting
 -- `model` is the column name of fct_openai_usage, fct_openai_cost (x_Model) and the price seed.
 -- noqa: disable=references.keywords
 

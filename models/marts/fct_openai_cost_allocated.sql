@@ -17,10 +17,6 @@
       of zero, usage reported without user and key (project-level endpoints), spend that no usage
       endpoint reports (fine-tuning training, evals), line items that did not parse. -#}
 
--- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
--- dialect (case-insensitive) calls those quotes unnecessary.
--- noqa: disable=references.quoting
-
 with
 
 billed_costs as (

@@ -2,10 +2,6 @@
     fct_openai_cost_allocated sum to its BilledCost to the last decimal (no tolerance), and no
     billed row is missing or allocated twice. Returns each offending billed row with both sums. -#}
 
--- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
--- dialect (case-insensitive) calls those quotes unnecessary.
--- noqa: disable=references.quoting
-
 with
 
 billed_rows as (

@@ -3,10 +3,6 @@
     cost it compares with covers exactly the priced usage of int_usage_token_quantities. Returns
     the offending days. -#}
 
--- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
--- dialect (case-insensitive) calls those quotes unnecessary.
--- noqa: disable=references.quoting
-
 with
 
 billed as (

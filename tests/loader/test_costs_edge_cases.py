@@ -141,3 +141,17 @@ def test_long_costs_windows_are_asked_for_a_month_at_a_time(tmp_path: Path) -> N
     feb5, mar1 = D1 + 31 * DAY, int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
     assert sorted(stub.windows) == sorted([(D1, feb5), (feb5, mar1)] * 2)
     assert [row[0] for row in _rows(tmp_path / "w.duckdb")] == [date(2026, 1, 5), date(2026, 2, 19)]
+
+
+def test_full_refresh_drops_what_the_new_window_does_not_cover(tmp_path: Path) -> None:
+    stub = CostsStub()
+    stub.days[D1] = f"[{_result('a', '1')}]"
+    stub.days[D2] = f"[{_result('a', '2')}]"
+    with serve_costs(stub) as base_url:
+        assert run_load(_settings(base_url, tmp_path)).ok
+        assert len(_rows(tmp_path / "w.duckdb")) == 2
+        refresh = replace(_settings(base_url, tmp_path), start=date(2026, 1, 6), full_refresh=True)
+        assert run_load(refresh).ok
+    assert _rows(tmp_path / "w.duckdb") == [
+        (date(2026, 1, 6), "line_item,project_id", "a", Decimal("2.000000000000000000")),
+    ]

@@ -138,6 +138,8 @@ unit_priced as (
 ),
 
 final as (
+    {#- Usage-only columns are cast to their types again: PostgreSQL drops the precision and scale of a
+        case expression (numeric(38, 9) becomes plain numeric); DuckDB keeps them. #}
     select
         cast(null as {{ dbt.type_string() }}) as "AvailabilityZone",
         charge_cost as "BilledCost",
@@ -163,21 +165,33 @@ final as (
         cast(null as {{ dbt.type_string() }}) as "CommitmentDiscountStatus",
         cast(null as {{ dbt.type_string() }}) as "CommitmentDiscountType",
         cast(null as {{ dbt.type_string() }}) as "CommitmentDiscountUnit",
-        case when charge_category = 'Usage' then quantity end as "ConsumedQuantity",
+        cast(
+            case when charge_category = 'Usage' then quantity end as {{ type_quantity() }}
+        ) as "ConsumedQuantity",
         case when charge_category = 'Usage' then consumed_unit end as "ConsumedUnit",
         charge_cost as "ContractedCost",
-        case when charge_category = 'Usage' then list_unit_price end as "ContractedUnitPrice",
+        cast(
+            case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
+        ) as "ContractedUnitPrice",
         charge_cost as "EffectiveCost",
         cast(null as {{ dbt.type_string() }}) as "InvoiceId",
         'OpenAI' as "InvoiceIssuerName",
         charge_cost as "ListCost",
-        case when charge_category = 'Usage' then list_unit_price end as "ListUnitPrice",
+        cast(
+            case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
+        ) as "ListUnitPrice",
         case when charge_category = 'Usage' then 'Standard' end as "PricingCategory",
         case when charge_category = 'Usage' then currency end as "PricingCurrency",
-        case when charge_category = 'Usage' then list_unit_price end as "PricingCurrencyContractedUnitPrice",
+        cast(
+            case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
+        ) as "PricingCurrencyContractedUnitPrice",
         charge_cost as "PricingCurrencyEffectiveCost",
-        case when charge_category = 'Usage' then list_unit_price end as "PricingCurrencyListUnitPrice",
-        case when charge_category = 'Usage' then pricing_quantity end as "PricingQuantity",
+        cast(
+            case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
+        ) as "PricingCurrencyListUnitPrice",
+        cast(
+            case when charge_category = 'Usage' then pricing_quantity end as {{ type_money() }}
+        ) as "PricingQuantity",
         case when charge_category = 'Usage' then pricing_unit end as "PricingUnit",
         'OpenAI' as "ProviderName",
         'OpenAI' as "PublisherName",

@@ -262,11 +262,14 @@ final as (
         user_name as "x_AllocatedUserName",
         api_key_id as "x_AllocatedApiKeyId",
         api_key_name as "x_AllocatedApiKeyName",
-        case
-            when basis_quantity > 0 and total_quantity > 0
-                then {{ allocation_exact_divide('basis_quantity', 'total_quantity', 12) }}
-            else cast(1 as decimal(38, 12))
-        end as "x_AllocatedShare",
+        {#- Cast again: PostgreSQL drops a case expression's numeric scale; DuckDB keeps it. #}
+        cast(
+            case
+                when basis_quantity > 0 and total_quantity > 0
+                    then {{ allocation_exact_divide('basis_quantity', 'total_quantity', 12) }}
+                else 1
+            end as decimal(38, 12)
+        ) as "x_AllocatedShare",
         basis_quantity as "x_AllocationBasisQuantity",
         total_quantity as "x_AllocationTotalQuantity"
     from named

@@ -119,7 +119,9 @@ joined as (
         billed_keyed.billed_quantity,
         billed_keyed.billed_unit,
         used_keyed.usage_quantity,
-        coalesce(billed_keyed.billed_cost_usd, 0) as billed_cost_usd,
+        {#- Casts keep each column's declared type: PostgreSQL drops numeric precision and scale through
+            coalesce, case and arithmetic on unconstrained values; DuckDB keeps them. #}
+        cast(coalesce(billed_keyed.billed_cost_usd, 0) as {{ type_money() }}) as billed_cost_usd,
         coalesce(billed_keyed.billed_row_count, 0) as billed_row_count,
         coalesce(used_keyed.usage_row_count, 0) as usage_row_count
     from spine
@@ -157,8 +159,8 @@ compared as (
 gaps as (
     select
         *,
-        billed_cost_usd - usage_list_cost_usd as gap_usd,
-        billed_quantity - usage_quantity as quantity_gap,
+        cast(billed_cost_usd - usage_list_cost_usd as {{ type_money() }}) as gap_usd,
+        cast(billed_quantity - usage_quantity as {{ type_quantity() }}) as quantity_gap,
         coalesce(billed_unit, price_unit) as quantity_unit
     from compared
 ),
@@ -166,10 +168,12 @@ gaps as (
 statused as (
     select
         *,
-        case
-            when billed_cost_usd != 0
-                then cast(gap_usd * 100 / billed_cost_usd as decimal(38, 6))
-        end as gap_pct,
+        cast(
+            case
+                when billed_cost_usd != 0
+                    then gap_usd * 100 / billed_cost_usd
+            end as decimal(38, 6)
+        ) as gap_pct,
         case
             when usage_row_count = 0 then 'no_usage'
             when unit_price_usd is null then 'no_price'

@@ -112,8 +112,12 @@ def _peak_mb() -> int:
 
 
 def _file_format(pipeline: dlt.Pipeline, settings: LoaderSettings) -> Any:
-    formats = pipeline.destination.capabilities().supported_loader_file_formats
-    return "parquet" if settings.prefer_parquet and "parquet" in formats else None
+    # DuckDB imports the Arrow pages as parquet directly. Elsewhere name the destination's own
+    # format: dlt would otherwise try parquet for Arrow pages (e.g. PostgreSQL needs ADBC for it).
+    capabilities = pipeline.destination.capabilities()
+    if settings.prefer_parquet and pipeline.destination.destination_name == "duckdb":
+        return "parquet"
+    return capabilities.preferred_loader_file_format
 
 
 def remove_duplicate_rows(pipeline: dlt.Pipeline) -> int:

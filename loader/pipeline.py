@@ -68,6 +68,7 @@ def run_load(settings: LoaderSettings) -> RunResult:
     began = time.monotonic()
     pipeline = make_pipeline(settings)
     try:
+        pipeline = _forget_state_of_another_warehouse(pipeline)
         # A killed run may have left extracted or normalized packages: load them first, exactly
         # as that run would have; their state was committed with them.
         interrupted = pipeline.has_pending_data
@@ -105,6 +106,32 @@ def run_load(settings: LoaderSettings) -> RunResult:
     result = RunResult(report, time.monotonic() - began, loaded=True)
     result.warehouse_rows = warehouse_row_counts(pipeline)
     return result
+
+
+def _forget_state_of_another_warehouse(pipeline: dlt.Pipeline) -> dlt.Pipeline:
+    """Start over when the warehouse holds no loader state but the local pipeline does.
+
+    The local state may belong to another warehouse (OPENAI_FINOPS_DUCKDB changed, a fresh test
+    warehouse): resuming from it would load only the lookback into an empty warehouse. Pending
+    packages are never dropped: they are the first load of this very warehouse, interrupted.
+    """
+    if pipeline.first_run or pipeline.has_pending_data or _destination_has_state(pipeline):
+        return pipeline
+    log.info("the warehouse holds no loader state yet: loading from the start")
+    return pipeline.drop()
+
+
+def _destination_has_state(pipeline: dlt.Pipeline) -> bool:
+    try:
+        with pipeline.sql_client() as client:
+            rows = client.execute_sql(
+                f"select count(*) from {client.make_qualified_table_name('_dlt_pipeline_state')} "
+                "where pipeline_name = %s",
+                pipeline.pipeline_name,
+            )
+    except Exception:  # no dataset or no state table yet
+        return False
+    return bool(rows and rows[0][0])
 
 
 def _peak_mb() -> int:

@@ -155,3 +155,22 @@ def test_full_refresh_drops_what_the_new_window_does_not_cover(tmp_path: Path) -
     assert _rows(tmp_path / "w.duckdb") == [
         (date(2026, 1, 6), "line_item,project_id", "a", Decimal("2.000000000000000000")),
     ]
+
+
+def test_a_new_warehouse_gets_the_full_backfill_not_the_old_state(tmp_path: Path) -> None:
+    stub = CostsStub()
+    stub.days[D1] = f"[{_result('a', '1')}]"
+    stub.days[D1 + 12 * DAY] = f"[{_result('a', '2')}]"
+    with serve_costs(stub) as base_url:
+        first = replace(
+            _settings(base_url, tmp_path),
+            start=None,
+            end=None,
+            backfill_days=15,
+            now=datetime(2026, 1, 20, tzinfo=UTC),
+        )
+        assert run_load(first).ok
+        # Same pipelines dir (same local state), another warehouse file.
+        assert run_load(replace(first, duckdb_path=tmp_path / "other.duckdb")).ok
+    assert _rows(tmp_path / "other.duckdb") == _rows(tmp_path / "w.duckdb")
+    assert [row[0] for row in _rows(tmp_path / "other.duckdb")] == [date(2026, 1, 5), date(2026, 1, 17)]

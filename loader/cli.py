@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -186,6 +186,25 @@ def _organizations_and_base_url(
         yield select_organizations(organizations, args.org), server.base_url, simulator
 
 
+def _record_run(
+    settings: LoaderSettings, started_at: datetime, status: str, rows: dict[str, int], error: str | None
+) -> None:
+    """Log the run's outcome for `python -m loader alerts` (DuckDB warehouses; errors hold no keys)."""
+    if settings.destination != "duckdb":
+        return
+    from loader.alerts import record_run
+
+    record_run(
+        settings.duckdb_path,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        status=status,
+        organizations=[organization.org_id for organization in settings.organizations],
+        rows_by_table=rows,
+        error=error,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Subcommands (issue 7) have their own parsers; the load's flags stay as they are.
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -207,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from loader.pipeline import LoadFailed, run_load  # imported late: dlt reads the environment
     from loader.summary import format_summary
 
+    started_at = datetime.now(UTC)
+    settings: LoaderSettings | None = None
     try:
         with _organizations_and_base_url(args) as (organizations, base_url, simulator):
             settings = LoaderSettings(
@@ -230,7 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except LoadFailed as error:
         print(f"{parser.prog}: load failed: {error}", file=sys.stderr)
+        if settings is not None:
+            _record_run(settings, started_at, "failed", {}, str(error))
         return 1
+    failures = "; ".join(f"{org} ({table}): {message}" for org, table, message in result.report.failures)
+    status = "succeeded" if result.ok else ("partial" if result.loaded else "failed")
+    _record_run(settings, started_at, status, result.rows_by_table, failures or None)
     if not args.quiet:
         print(format_summary(result, settings))
     if result.report.failures:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from loader_testkit import (
     COSTS_GROUP_BY,
@@ -75,7 +76,17 @@ def test_refused_key_changes_nothing_and_is_never_shown(
     assert len(bad_requests) == 1 and bad_requests[0].status == int(status[-3:])
     assert bad_key not in bad.stdout + bad.stderr
     assert bad_key[:-4] not in bad.stdout + bad.stderr
-    assert snapshot(workdir / "warehouse.duckdb") == before
+    after = snapshot(workdir / "warehouse.duckdb")
+    # The data is untouched; only the run log (read by `python -m loader alerts`) gains the failure.
+    runs_before, runs_after = before.pop("loader_runs"), after.pop("loader_runs")
+    assert after == before
+    assert len(runs_after) == len(runs_before) + 1
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
+        status, error = con.execute(
+            "select status, error from openai_raw.loader_runs order by finished_at desc limit 1"
+        ).fetchone()
+    assert status == "failed"
+    assert f"needs an Admin key with the api.usage.read scope (key ...{bad_key[-4:]})" in error
     for key in (bad_key, org.admin_key):
         assert files_containing([workdir], key) == []
 

@@ -1,7 +1,7 @@
 """Score mart_spend_anomalies against the simulator's labelled anomalies, next to a baseline.
 
     ./scripts/demo.sh                           # load the simulated organizations, dbt build
-    .venv/bin/python benchmarks/anomaly_evaluation.py [--duckdb PATH] [--ground-truth FILE]
+    .venv/bin/python benchmarks/anomaly_evaluation.py [--duckdb PATH] [--ground-truth FILE] [--labels]
 
 The ground truth is the simulator's `labelled_anomalies()`: read from `--ground-truth` (the JSON
 `Simulator.write_ground_truth()` writes) or, by default, rebuilt from the simulator's defaults
@@ -242,6 +242,63 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
     return "\n".join(lines)
 
 
+def label_findings(
+    flags: list[Flag], labels: list[Label], level: str, detect_days: int
+) -> list[date | str | None]:
+    """Per label, the first day a series it touches at `level` is flagged within its detection
+    window; None when not found, "n/a" when the label is on a sibling dimension of the level
+    (exactly the rule `evaluate` counts recall by)."""
+    out: list[date | str | None] = []
+    level_flags = [f for f in flags if f.level == level]
+    for label in labels:
+        probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
+        if relation(label, probe) == "sibling":
+            out.append("n/a")
+            continue
+        days = sorted(
+            f.day
+            for f in level_flags
+            if relation(label, f) == "touches" and in_window(label, f.day, detect_days)
+        )
+        out.append(days[0] if days else None)
+    return out
+
+
+def format_label_table(flags: list[Flag], labels: list[Label], detect_days: int) -> str:
+    """One row per label: what it is, and at each level the first day it was found (or "missed")."""
+    header = ("#", "org", "kind", "label level", "project", "model / key", "start", *LEVELS)
+    findings = {level: label_findings(flags, labels, level, detect_days) for level in LEVELS}
+    rows = []
+    for i, label in enumerate(labels):
+        cells = []
+        for level in LEVELS:
+            found = findings[level][i]
+            if found == "n/a":
+                cells.append("n/a")
+            elif found is None:
+                cells.append("missed")
+            else:
+                lag = (found - label.start).days  # type: ignore[operator]
+                cells.append(f"{found}" + (f" (+{lag}d)" if lag else ""))
+        rows.append(
+            (
+                str(i + 1),
+                label.org_id[-6:],
+                label.kind,
+                label.level,
+                label.project_id[-8:],
+                (label.model or label.api_key_id or "-")[-20:],
+                str(label.start),
+                *cells,
+            )
+        )
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
+    lines.append("| " + " | ".join("-" * w for w in widths) + " |")
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -251,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="simulator seed of the demo load (default 7)")
     parser.add_argument("--ongoing-days", type=int, default=28)
     parser.add_argument("--detect-days", type=int, default=7)
+    parser.add_argument(
+        "--labels",
+        action="store_true",
+        help="also print one row per label: the first day mart_spend_anomalies found it at each level",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not Path(args.duckdb).exists():
@@ -273,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
                 (level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days))
             )
     print(format_table(results))
+    if args.labels:
+        print()
+        print("mart_spend_anomalies, per label: first day found at each level (n/a: a sibling dimension)")
+        print(format_label_table(mart_flags, labels, args.detect_days))
     return 0
 
 

@@ -18,11 +18,28 @@
     `anomaly_new_series_grace_days`) with at least `anomaly_new_series_min_usd` of spend.
     Intermittent line items (see int_spend_daily) are left out of the regular cost and judged in
     their own project_line_item series by the sparse rule.
+    Child anomalies: a project day that its own rules leave alone is flagged (`child_anomaly`) when
+    one of its flagged project_model or api_key series explains a move of the project in the same
+    direction and is material for the project. The child's own rule has already told it from noise,
+    so the project only asks whether it matters at the project's scale:
+      seasonal or sparse child of at least medium severity (|score| at least
+        `anomaly_child_min_score`, default 1.5 x the threshold; a sparse child, at least 3 x the
+        dollar floor): its impact, added to the project's expected, would move the project's score
+        by at least `anomaly_child_min_project_score` (default half the threshold);
+      new_series child: its spend, less the drops of flagged siblings at its level that day (a key
+        or model that replaces another is no new spend), is at least
+        `anomaly_child_new_series_min_share` of the project's expected spend;
+    and in both cases the project's own impact passes `anomaly_min_impact_usd`; a seasonal or sparse
+    child also passes the project's own similar-days guard (an ongoing shift alerts once).
+    A small key's spike under the floor is not flagged at its own level, so it never raises its
+    project either.
 
     Medians are aggregates over self-joined history (not window medians, which are not portable).
     For organization and project anomalies the child series (projects, models, API keys, line
     items) that moved the same way that day are ranked by their own impact.
-    The defaults were set on the simulated organizations: benchmarks/anomaly_evaluation.py.
+    The defaults were set on the simulated organizations: benchmarks/anomaly_evaluation.py (the
+    child-anomaly defaults on the demo seed 7; the child severity bar after seeds 11 and 13, where
+    near-threshold children raised their projects falsely; checked on seed 17 without tuning).
 -#}
 {%- set threshold = var('anomaly_score_threshold', 3.5) -%}
 {%- set min_impact_usd = var('anomaly_min_impact_usd', 5) -%}
@@ -38,6 +55,9 @@
 {%- set new_series_grace_days = var('anomaly_new_series_grace_days', 7) -%}
 {%- set max_similar_days = var('anomaly_max_similar_days', 1) -%}
 {%- set max_drivers = var('anomaly_max_drivers', 3) -%}
+{%- set child_min_project_score = var('anomaly_child_min_project_score', threshold / 2) -%}
+{%- set child_min_score = var('anomaly_child_min_score', 1.5 * threshold) -%}
+{%- set child_new_series_min_share = var('anomaly_child_new_series_min_share', 0.2) -%}
 
 with
 
@@ -307,10 +327,107 @@ flagged as (
 
 ),
 
+child_flags as (
+
+    select
+        org_id,
+        project_id,
+        series_level,
+        day_number,
+        detection_rule,
+        score,
+        impact_usd
+    from flagged
+    where
+        is_anomaly
+        and series_level in ('project_model', 'api_key')
+
+),
+
+-- flagged drops per project, level and day: what a new key or model may merely replace
+sibling_drops as (
+
+    select
+        org_id,
+        project_id,
+        series_level,
+        day_number,
+        sum(impact_usd) as drop_usd
+    from child_flags
+    where impact_usd < 0
+    group by org_id, project_id, series_level, day_number
+
+),
+
+material_children as (
+
+    select
+        projects.series_id,
+        projects.day_number
+    from flagged as projects
+    inner join child_flags
+        on
+            projects.org_id = child_flags.org_id
+            and projects.project_id = child_flags.project_id
+            and projects.day_number = child_flags.day_number
+    left join sibling_drops
+        on
+            child_flags.org_id = sibling_drops.org_id
+            and child_flags.project_id = sibling_drops.project_id
+            and child_flags.series_level = sibling_drops.series_level
+            and child_flags.day_number = sibling_drops.day_number
+    where
+        projects.series_level = 'project'
+        and not projects.is_anomaly
+        and projects.detection_rule = 'seasonal'
+        and projects.has_enough_history
+        -- the project moved the way the child did, by at least the floor
+        and projects.impact_usd * child_flags.impact_usd > 0
+        and abs(projects.impact_usd) >= {{ min_impact_usd }}
+        and (
+            (
+                child_flags.detection_rule = 'new_series'
+                and child_flags.impact_usd + coalesce(sibling_drops.drop_usd, 0)
+                >= {{ child_new_series_min_share }} * {{ anomalies_expm1('projects.baseline_log_cost') }}
+            )
+            or (
+                child_flags.detection_rule <> 'new_series'
+                -- a lower bar at the project asks more of the child: at least medium severity
+                and (
+                    abs(child_flags.score) >= {{ child_min_score }}
+                    or (child_flags.score is null and abs(child_flags.impact_usd) >= {{ 3 * min_impact_usd }})
+                )
+                -- the project's own guard: a move it has made before in the window alerts once
+                and (
+                    (projects.impact_usd > 0 and projects.window_days_as_high <= {{ max_similar_days }})
+                    or (projects.impact_usd < 0 and projects.window_days_as_low <= {{ max_similar_days }})
+                )
+                and abs(
+                    {{ anomalies_ln1p(
+                        'greatest(' ~ anomalies_expm1('projects.baseline_log_cost') ~ ' + child_flags.impact_usd, 0)'
+                    ) }}
+                    - projects.baseline_log_cost
+                ) / projects.scale >= {{ child_min_project_score }}
+            )
+        )
+    group by projects.series_id, projects.day_number
+
+),
+
 anomalies as (
 
-    select * from flagged
-    where is_anomaly
+    select
+        flagged.*,
+        case
+            when flagged.is_anomaly then flagged.detection_rule
+            else 'child_anomaly'
+        end as flagged_by
+    from flagged
+    left join material_children
+        on
+            flagged.series_id = material_children.series_id
+            and flagged.day_number = material_children.day_number
+    where flagged.is_anomaly or material_children.series_id is not null
 
 ),
 
@@ -389,12 +506,12 @@ final as (
         anomalies.api_key_id,
         anomalies.spend_date,
         case
-            when anomalies.detection_rule = 'new_series' then 'new_series'
+            when anomalies.flagged_by = 'new_series' then 'new_series'
             when anomalies.impact_usd > 0 then 'spike'
             else 'drop'
         end as anomaly_type,
         case when anomalies.impact_usd > 0 then 'up' else 'down' end as direction,
-        anomalies.detection_rule,
+        anomalies.flagged_by as detection_rule,
         cast(anomalies.cost_usd as decimal(38, 6)) as actual_cost_usd,
         cast(anomalies.expected_cost_usd as decimal(38, 6)) as expected_cost_usd,
         cast(anomalies.impact_usd as decimal(38, 6)) as impact_usd,

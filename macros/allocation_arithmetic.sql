@@ -26,6 +26,8 @@
     {{ return(adapter.dispatch('allocation_integer_type', 'openai_finops')()) }}
 {%- endmacro %}
 
+{#- PostgreSQL (tested) and Snowflake take numeric(38, 0), div() and mod(). Untested here: BigQuery
+    would override the type with bignumeric (numeric has 29 integer digits) and keep div()/mod(). -#}
 {% macro default__allocation_integer_type() -%}
     numeric(38, 0)
 {%- endmacro %}

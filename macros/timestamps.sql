@@ -10,7 +10,9 @@
     {{ dbt.dateadd('second', 'cast(' ~ column ~ ' as ' ~ dbt.type_bigint() ~ ')', "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
-{#- A timestamp with time zone to the naive timestamp of the same instant in UTC. -#}
+{#- A timestamp with time zone to the naive timestamp of the same instant in UTC.
+    Untested here: Snowflake would override with `convert_timezone('UTC', column)::timestamp_ntz`
+    (its `at time zone` is not the PostgreSQL operator); BigQuery with `datetime(column, 'UTC')`. -#}
 {% macro timestamptz_to_utc(column) -%}
     {{ return(adapter.dispatch('timestamptz_to_utc', 'openai_finops')(column)) }}
 {%- endmacro %}
@@ -28,7 +30,9 @@
     cast({{ column }} as decimal(20, 6))
 {%- endmacro %}
 
-{#- FOCUS file format for date-times: `YYYY-MM-DDTHH:mm:ssZ` (UTC). -#}
+{#- FOCUS file format for date-times: `YYYY-MM-DDTHH:mm:ssZ` (UTC). The default (PostgreSQL, tested)
+    also runs on Snowflake and Redshift; BigQuery would need
+    `format_datetime('%Y-%m-%dT%H:%M:%SZ', column)` (untested here). -#}
 {% macro focus_datetime_string(column) -%}
     {{ return(adapter.dispatch('focus_datetime_string', 'openai_finops')(column)) }}
 {%- endmacro %}

@@ -60,7 +60,10 @@ def settings_for(sim: Simulator, base_url: str, workdir: Path, **overrides: Any)
 
 
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
-    """Every raw table's rows, sorted, without dlt's per-load bookkeeping columns."""
+    """Every raw table's rows, sorted, without dlt's per-load bookkeeping columns.
+
+    The run log `loader_runs` is left out: it records when each run happened, not what it loaded.
+    """
     tables: dict[str, list[tuple]] = {}
     if not db_path.exists():
         return tables
@@ -69,7 +72,8 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
             row[0]
             for row in con.sql(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'openai_raw' and table_name not like '\\_dlt%' escape '\\'"
+                "where table_schema = 'openai_raw' and table_name not like '\\_dlt%' escape '\\' "
+                "and table_name <> 'loader_runs'"
             ).fetchall()
         ]
         for name in sorted(names):

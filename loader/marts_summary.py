@@ -120,20 +120,31 @@ def summarize(con: duckdb.DuckDBPyConnection, days: int) -> str:
             else "\nBudgets: every current budget is on track."
         )
     if _has_table(con, "marts", "mart_spend_anomalies"):
+        # The top user (whom to ask) by name when the users list has it; see mart_spend_anomalies.
+        users = (
+            """left join marts.dim_openai_users as users
+                   on users.org_id = anomalies.org_id and users.user_id = anomalies.top_user_id"""
+            if _has_table(con, "marts", "dim_openai_users")
+            else ""
+        )
+        user_name = "users.user_name" if users else "null"
         anomalies = con.execute(
-            """select spend_date, series_level, series_id, anomaly_type, impact_usd, top_driver_name
-               from marts.mart_spend_anomalies
-               where series_level in ('org', 'project')
-               order by spend_date desc, abs(impact_usd) desc
+            f"""select anomalies.spend_date, anomalies.series_level, anomalies.series_id,
+                   anomalies.anomaly_type, anomalies.impact_usd, anomalies.top_driver_name,
+                   coalesce({user_name}, anomalies.top_user_id)
+               from marts.mart_spend_anomalies as anomalies
+               {users}
+               where anomalies.series_level in ('org', 'project')
+               order by anomalies.spend_date desc, abs(anomalies.impact_usd) desc
                limit 5"""
         ).fetchall()
         parts.append(
             _table(
                 "\nLatest spend anomalies (organization and project level):",
-                ("day", "level", "series", "type", "impact", "top driver"),
+                ("day", "level", "series", "type", "impact", "top driver", "top user"),
                 [
-                    (day, level, series, kind, _money(impact), driver or "-")
-                    for day, level, series, kind, impact, driver in anomalies
+                    (day, level, series, kind, _money(impact), driver or "-", user or "-")
+                    for day, level, series, kind, impact, driver, user in anomalies
                 ],
             )
         )

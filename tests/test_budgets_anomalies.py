@@ -1,6 +1,7 @@
 """Budgets and spend anomalies on a demo load: the demo budgets give every status a FinOps team
 needs to see, a bad row in seeds/budgets.csv fails the build and is named, and the anomaly mart
-is measured against the simulator's labelled anomalies ahead of the plain 14-day baseline."""
+is measured against the simulator's labelled anomalies ahead of the plain 14-day baseline, and
+names the user behind an anomaly."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _query(warehouse: DemoWarehouse, sql: str) -> list[tuple]:
+def _query(warehouse: DemoWarehouse, sql: str, parameters: list[object] | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, parameters).fetchall()
 
 
 def test_demo_budgets_cover_on_track_and_at_risk_or_over(demo_warehouse: DemoWarehouse) -> None:
@@ -99,3 +100,48 @@ def test_anomaly_evaluation_beats_the_baseline_at_project_level(demo_warehouse: 
     f1 = {(row[0], row[1]): float(row[header.index("F1")]) for row in body}
     assert "labelled anomalies" in result.stdout
     assert f1[("project", "mart_spend_anomalies")] > f1[("project", "baseline_14d_zscore")], result.stdout
+
+
+def test_user_series_are_the_allocated_user_spend_and_never_flagged(demo_warehouse: DemoWarehouse) -> None:
+    ((allocated, series, flagged),) = _query(
+        demo_warehouse,
+        """
+        select
+            (select sum("BilledCost") from marts.fct_openai_cost_allocated
+             where "x_AllocatedUserId" is not null),
+            (select sum(cost_usd) from intermediate.int_spend_daily where series_level = 'project_user'),
+            (select count(*) from marts.mart_spend_anomalies where series_level = 'project_user')
+        """,
+    )
+    assert allocated > 0
+    assert series == allocated
+    assert flagged == 0
+
+
+def test_user_owning_the_anomalous_key_is_the_projects_top_user(demo_warehouse: DemoWarehouse) -> None:
+    """Each labelled anomaly on a user's key (a new model on it, a spike, a level shift) that the
+    mart flags at project level on its first day names that key's owner as the project's top
+    user, and lists the user among the drivers."""
+    from datetime import UTC, datetime, time
+
+    from loader.simulator import Simulator, SimulatorConfig
+
+    latest = _query(demo_warehouse, "select max(spend_date) from intermediate.int_spend_daily")[0][0]
+    simulator = Simulator(SimulatorConfig(now=datetime.combine(latest, time(12, 0), tzinfo=UTC)))
+    checked = []
+    for label in simulator.labelled_anomalies():
+        keys = {key.id: key for key in simulator.org(str(label["org_id"])).keys}
+        key = keys.get(str(label["api_key_id"]))
+        if key is None or key.owner_user_id is None:
+            continue
+        rows = _query(
+            demo_warehouse,
+            """select top_user_id, drivers from marts.mart_spend_anomalies
+               where series_level = 'project' and org_id = ? and project_id = ? and spend_date = ?""",
+            [label["org_id"], label["project_id"], label["start_date"]],
+        )
+        for top_user_id, drivers in rows:
+            checked.append(label["kind"])
+            assert top_user_id == key.owner_user_id, (label, drivers)
+            assert f"project_user {key.owner_user_id} " in drivers, (label, drivers)
+    assert checked, "no labelled anomaly on a user's key was flagged at project level on its first day"

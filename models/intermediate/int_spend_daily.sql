@@ -4,12 +4,16 @@
     organization's latest loaded day. Four levels, each a partition of the same bill: org,
     project, project_model (project and model; line items without a model by line item) and
     api_key (project and key; only days billed per key, which OpenAI has from 2025-12-06).
+    A fifth, project_user (project and user), is the part of the bill fct_openai_cost_allocated
+    attributes to users by their usage: not a partition (spend of service-account keys and
+    unallocated spend have no user), but it covers all loaded days, before 2025-12-06 too. The
+    anomaly mart scores user series to rank them as drivers of project and org anomalies.
 
     Intermittent charges, a project's line items billed on fewer than
     `anomaly_intermittent_active_share` of the days since they first appeared (fine-tuning
     training jobs, say), are bursty by nature: every series carries them apart in
     `intermittent_cost_usd` so that the seasonal rule judges the regular spend alone, and each is
-    also a series of its own at a fifth level, project_line_item, judged by the sparse rule.
+    also a series of its own at a sixth level, project_line_item, judged by the sparse rule.
     The classification looks at all loaded days; a line item needs 28 days of life to be called
     intermittent.
 -#}
@@ -32,6 +36,12 @@ fct_openai_cost as (
 
 ),
 
+fct_openai_cost_allocated as (
+
+    select * from {{ ref('fct_openai_cost_allocated') }}
+
+),
+
 costs as (
 
     select
@@ -45,6 +55,21 @@ costs as (
     from fct_openai_cost
     -- credits and adjustments are not consumption: budgets count them, anomalies do not
     where "ChargeCategory" = 'Usage'
+
+),
+
+-- the parts of the usage bill allocated to users (fct_openai_cost_allocated splits Usage rows only)
+user_costs as (
+
+    select
+        "BillingAccountId" as org_id,
+        "x_AllocatedUserId" as user_id,
+        "x_LineItem" as line_item,
+        "BilledCost" as cost_usd,
+        cast("ChargePeriodStart" as date) as spend_date,
+        coalesce("SubAccountId", '(no project)') as project_id
+    from fct_openai_cost_allocated
+    where "x_AllocatedUserId" is not null
 
 ),
 
@@ -94,6 +119,26 @@ classified_costs as (
 
 ),
 
+classified_user_costs as (
+
+    select
+        user_costs.*,
+        case
+            when
+                line_item_activity.life_days >= 28
+                and line_item_activity.active_days < {{ intermittent_share }} * line_item_activity.life_days
+                then user_costs.cost_usd
+            else 0
+        end as intermittent_cost_usd
+    from user_costs
+    inner join line_item_activity
+        on
+            user_costs.org_id = line_item_activity.org_id
+            and user_costs.project_id = line_item_activity.project_id
+            and user_costs.line_item = line_item_activity.line_item
+
+),
+
 series_costs as (
 
     select
@@ -103,6 +148,7 @@ series_costs as (
         cast(null as {{ dbt.type_string() }}) as project_id,
         cast(null as {{ dbt.type_string() }}) as model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
         spend_date,
         sum(cost_usd) as cost_usd,
         sum(intermittent_cost_usd) as intermittent_cost_usd
@@ -118,6 +164,7 @@ series_costs as (
         project_id,
         cast(null as {{ dbt.type_string() }}) as model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
         spend_date,
         sum(cost_usd) as cost_usd,
         sum(intermittent_cost_usd) as intermittent_cost_usd
@@ -133,6 +180,7 @@ series_costs as (
         project_id,
         model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
         spend_date,
         sum(cost_usd) as cost_usd,
         sum(intermittent_cost_usd) as intermittent_cost_usd
@@ -149,6 +197,7 @@ series_costs as (
         project_id,
         cast(null as {{ dbt.type_string() }}) as model,
         api_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
         spend_date,
         sum(cost_usd) as cost_usd,
         sum(intermittent_cost_usd) as intermittent_cost_usd
@@ -165,12 +214,29 @@ series_costs as (
         project_id,
         line_item as model,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
         spend_date,
         sum(cost_usd) as cost_usd,
         sum(intermittent_cost_usd) as intermittent_cost_usd
     from classified_costs
     where intermittent_cost_usd <> 0
     group by org_id, project_id, line_item, spend_date
+
+    union all
+
+    select
+        'project_user' as series_level,
+        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/user/'", 'user_id']) }} as series_id,
+        org_id,
+        project_id,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        user_id,
+        spend_date,
+        sum(cost_usd) as cost_usd,
+        sum(intermittent_cost_usd) as intermittent_cost_usd
+    from classified_user_costs
+    group by org_id, project_id, user_id, spend_date
 
 ),
 
@@ -183,6 +249,7 @@ series_bounds as (
         series_costs.project_id,
         series_costs.model,
         series_costs.api_key_id,
+        series_costs.user_id,
         org_days.latest_date,
         min(series_costs.spend_date) as series_first_date
     from series_costs
@@ -196,6 +263,7 @@ series_bounds as (
         series_costs.project_id,
         series_costs.model,
         series_costs.api_key_id,
+        series_costs.user_id,
         org_days.latest_date
 
 ),
@@ -241,6 +309,7 @@ final as (
         spine.project_id,
         spine.model,
         spine.api_key_id,
+        spine.user_id,
         spine.spend_date,
         {{ anomalies_day_number('spine.spend_date') }} as day_number,
         coalesce(series_costs.cost_usd, 0) as cost_usd,

@@ -92,6 +92,7 @@ complete_days as (
         project_id,
         model,
         api_key_id,
+        user_id,
         spend_date,
         day_number,
         cost_usd,
@@ -302,6 +303,8 @@ flagged as (
     select
         *,
         case
+            -- user series are scored to rank them as drivers, never flagged themselves
+            when series_level = 'project_user' then false
             when detection_rule = 'new_series'
                 then cost_usd >= {{ new_series_min_usd }}
             when detection_rule = 'sparse'
@@ -438,7 +441,7 @@ drivers as (
         anomalies.day_number,
         children.series_level as driver_level,
         children.impact_usd as driver_impact_usd,
-        coalesce(children.api_key_id, children.model, children.project_id) as driver_name,
+        coalesce(children.user_id, children.api_key_id, children.model, children.project_id) as driver_name,
         row_number() over (
             partition by anomalies.series_id, anomalies.day_number
             order by abs(children.impact_usd) desc, children.series_id
@@ -451,11 +454,13 @@ drivers as (
             and (
                 (
                     anomalies.series_level = 'org'
-                    and children.series_level in ('project', 'project_model', 'api_key', 'project_line_item')
+                    and children.series_level in (
+                        'project', 'project_model', 'api_key', 'project_user', 'project_line_item'
+                    )
                 )
                 or (
                     anomalies.series_level = 'project'
-                    and children.series_level in ('project_model', 'api_key', 'project_line_item')
+                    and children.series_level in ('project_model', 'api_key', 'project_user', 'project_line_item')
                     and anomalies.project_id = children.project_id
                 )
             )
@@ -490,6 +495,26 @@ top_drivers as (
 
     select * from drivers
     where driver_rank = 1
+
+),
+
+-- the user among the listed drivers who drove the anomaly most: whom to ask (a user far down the
+-- list, say $5 of a $400 spike on a service account's key, would point at the wrong person)
+top_users as (
+
+    select
+        series_id,
+        day_number,
+        driver_name as user_id,
+        driver_impact_usd,
+        row_number() over (
+            partition by series_id, day_number
+            order by abs(driver_impact_usd) desc, driver_name
+        ) as user_rank
+    from drivers
+    where
+        driver_level = 'project_user'
+        and driver_rank <= {{ max_drivers }}
 
 ),
 
@@ -535,7 +560,9 @@ final as (
         top_drivers.driver_level as top_driver_level,
         top_drivers.driver_name as top_driver_name,
         cast(top_drivers.driver_impact_usd as decimal(38, 6)) as top_driver_impact_usd,
-        driver_lists.drivers
+        driver_lists.drivers,
+        top_users.user_id as top_user_id,
+        cast(top_users.driver_impact_usd as decimal(38, 6)) as top_user_impact_usd
     from anomalies
     left join top_drivers
         on
@@ -545,6 +572,11 @@ final as (
         on
             anomalies.series_id = driver_lists.series_id
             and anomalies.day_number = driver_lists.day_number
+    left join top_users
+        on
+            anomalies.series_id = top_users.series_id
+            and anomalies.day_number = top_users.day_number
+            and top_users.user_rank = 1
 
 )
 

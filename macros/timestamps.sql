@@ -25,9 +25,12 @@
     timezone('UTC', {{ column }})
 {%- endmacro %}
 
-{#- dlt's `_dlt_load_id` ("1764979200.123456", epoch seconds as text) as a sortable number. -#}
+{#- dlt's `_dlt_load_id` ("1764979200.123456", epoch seconds as text) as a sortable number.
+    decimal(18, 6) holds epoch seconds until the year 2286 and, unlike a wider decimal, is a 64-bit
+    integer inside: DuckDB (1.5) casts text to decimal(20, 6) about 300 times slower (18 s for the
+    281k usage rows of a 30-day large organization), and every staging view sorts by this key. -#}
 {% macro load_id_sort_key(column) -%}
-    cast({{ column }} as decimal(20, 6))
+    cast({{ column }} as decimal(18, 6))
 {%- endmacro %}
 
 {#- FOCUS file format for date-times: `YYYY-MM-DDTHH:mm:ssZ` (UTC). The default (PostgreSQL, tested)

@@ -18,6 +18,8 @@ from loader.source import RunContext, RunReport, build_source
 
 log = logging.getLogger("loader")
 
+LOAD_FILE_MAX_ROWS = 100_000
+
 
 class LoadFailed(Exception):
     """The load itself (not one organization) failed; the CLI exits 1 with this message."""
@@ -56,6 +58,8 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     # One resource at a time: round-robin keeps a parsed page of every endpoint alive at once.
     os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+    # Files of bounded size: normalize and load then hold one file's rows, not a table's backfill.
+    os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(LOAD_FILE_MAX_ROWS))
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         destination=destination_for(settings),
@@ -69,43 +73,64 @@ def run_load(settings: LoaderSettings) -> RunResult:
     pipeline = make_pipeline(settings)
     try:
         pipeline = _forget_state_of_another_warehouse(pipeline)
+        pipeline.sync_destination()  # as dlt's run() does: the warehouse's state wins if newer
         # A killed run may have left extracted or normalized packages: load them first, exactly
         # as that run would have; their state was committed with them.
         interrupted = pipeline.has_pending_data
         if interrupted:
             log.info("finishing the load packages of an interrupted run")
-        pipeline.run()
-        if interrupted:
+            pipeline.normalize()
+            pipeline.load(workers=_load_workers(pipeline))
             remove_duplicate_rows(pipeline)
 
         report = RunReport()
         run = RunContext(settings, report)
-        step_began = time.monotonic()
+        loaded = False
         try:
-            pipeline.extract(
-                build_source(run),
-                refresh="drop_resources" if settings.full_refresh else None,
-                loader_file_format=_file_format(pipeline, settings),
-            )
+            while True:
+                run.start_slice()
+                if not _load_slice(pipeline, run):
+                    break
+                loaded = True
+                if not run.more_to_read:
+                    break
         finally:
             run.close()
-        log.info("extract finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
-
-        if not report.any_completed:
-            # Nothing succeeded (e.g. every key refused): leave the warehouse exactly as it was.
-            pipeline.drop_pending_packages()
-            return RunResult(report, time.monotonic() - began, loaded=False)
-        step_began = time.monotonic()
-        pipeline.normalize()
-        log.info("normalize finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
-        step_began = time.monotonic()
-        pipeline.load().raise_on_failed_jobs()
-        log.info("load finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
     except Exception as error:
         raise LoadFailed(_describe(error)) from error
-    result = RunResult(report, time.monotonic() - began, loaded=True)
-    result.warehouse_rows = warehouse_row_counts(pipeline)
+    result = RunResult(report, time.monotonic() - began, loaded=loaded)
+    if loaded:
+        result.warehouse_rows = warehouse_row_counts(pipeline)
     return result
+
+
+def _load_slice(pipeline: dlt.Pipeline, run: RunContext) -> bool:
+    """Extract, normalize and load one slice; False when nothing in it completed."""
+    settings = run.settings
+    step_began = time.monotonic()
+    pipeline.extract(
+        build_source(run),
+        # Dropping the tables belongs to the first slice only: later ones add to them.
+        refresh="drop_resources" if settings.full_refresh and run.first_slice else None,
+        loader_file_format=_file_format(pipeline, settings),
+    )
+    log.info(
+        "slice %d: extract finished in %.1fs (peak memory %d MB)",
+        run.slice_number,
+        time.monotonic() - step_began,
+        _peak_mb(),
+    )
+    if not run.slice_completed_any:
+        # Nothing succeeded (e.g. every key refused): leave the warehouse exactly as it was.
+        pipeline.abort_packages()
+        return False
+    step_began = time.monotonic()
+    pipeline.normalize()
+    log.info("normalize finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
+    step_began = time.monotonic()
+    pipeline.load(workers=_load_workers(pipeline)).raise_on_failed_jobs()
+    log.info("load finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
+    return True
 
 
 def _forget_state_of_another_warehouse(pipeline: dlt.Pipeline) -> dlt.Pipeline:
@@ -136,6 +161,12 @@ def _destination_has_state(pipeline: dlt.Pipeline) -> bool:
 
 def _peak_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+
+
+def _load_workers(pipeline: dlt.Pipeline) -> int:
+    # DuckDB has one writer: parallel load jobs only wait for it, each holding its file's rows in
+    # memory meanwhile, so the peak grew with the backfill. Other warehouses load in parallel.
+    return 1 if pipeline.destination.destination_name == "duckdb" else 20
 
 
 def _file_format(pipeline: dlt.Pipeline, settings: LoaderSettings) -> Any:

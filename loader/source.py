@@ -6,7 +6,10 @@ Incremental design, per organization and stream (endpoint + bucket width + group
 - rows merge with delete-insert on the bucket (org_id, bucket_width, group_by, bucket_start_at),
   so a re-read bucket replaces everything stored for it, rows that vanished included;
 - a bucket that comes back empty (or is missing) yields a tombstone row that only deletes;
-- the resource state advances only after a stream's last page, so a failure or a kill re-reads.
+- the window is read in slices, one per extract, normalize and load (see pipeline.run_load), so
+  memory stays that of one slice however long the backfill, and a killed backfill resumes after
+  its last loaded slice; a slice spans one full usage page (7 days at 1h, 31 at 1d, 1 at 1m);
+- the resource state advances only after a slice's last page, so a failure or a kill re-reads.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from loader.endpoints import (
     result_fields,
 )
 from loader.rows import (
+    BUCKET_SECONDS,
     TOMBSTONE_COLUMN,
     BucketRows,
     arrow_field,
@@ -61,8 +65,8 @@ BUCKET_MERGE_KEY = ["org_id", "bucket_width", "group_by", "bucket_start_at"]
 # Rows per Arrow table handed to dlt: bounds memory on pages that hold hundreds of thousands of rows.
 ARROW_CHUNK_ROWS = 20_000
 # Costs pages may hold 180 days; at key level that is millions of rows for a large organization.
-# Asking for at most a month per query keeps memory flat however long the backfill.
-COSTS_QUERY_DAYS = 31
+# A week per query, like a page of 1h usage, keeps memory flat however long the backfill.
+COSTS_QUERY_DAYS = 7
 
 
 @dataclass
@@ -94,20 +98,40 @@ class RunReport:
     def failed_orgs(self) -> list[str]:
         return list(dict.fromkeys(org for org, _, _ in self.failures))
 
-    @property
-    def any_completed(self) -> bool:
-        return any(stream.completed for stream in self.streams)
+
+StreamId = tuple[str, str, str]  # org_id, table, width|group-by set
 
 
 class RunContext:
-    """Per-run objects shared by the resources: clients, frozen clock, report. Never global."""
+    """Per-run objects shared by the resources: clients, frozen clock, report. Never global.
+
+    A run extracts in slices (`start_slice`): each report stream reads at most one slice more per
+    extract, continuing where it stopped; metadata lists are read in the first slice only.
+    """
 
     def __init__(self, settings: LoaderSettings, report: RunReport) -> None:
         self.settings = settings
         self.report = report
         self.now = settings.run_now()
+        width = settings.bucket_width
+        self.slice_seconds = USAGE_PAGE_LIMITS[width] * BUCKET_SECONDS[width]
+        self.slice_number = 0
+        self.slice_completed_any = False  # some stream finished its part of the current slice
+        self.more_to_read = False  # some stream stopped at the slice's end, short of the run's
+        self._read_until: dict[StreamId, int] = {}
+        self._outcomes: dict[StreamId, StreamOutcome] = {}
+        self._failed: set[StreamId] = set()
         self._clients: dict[str, AdminApiClient] = {}
         self._projects: dict[str, Rows | LoaderError] = {}
+
+    def start_slice(self) -> None:
+        self.slice_number += 1
+        self.slice_completed_any = False
+        self.more_to_read = False
+
+    @property
+    def first_slice(self) -> bool:
+        return self.slice_number == 1
 
     def client(self, org: Organization) -> AdminApiClient:
         if org.org_id not in self._clients:
@@ -136,6 +160,36 @@ class RunContext:
         if isinstance(cached, LoaderError):
             raise cached
         return cached
+
+    def slice_window(
+        self, stream: StreamId, last_bucket_start: int | None, width: str, floor: datetime | None
+    ) -> tuple[int, int, int] | None:
+        """(start, slice end, run end) of the stream's next slice; None when it has nothing left."""
+        if stream in self._failed:
+            return None  # failed in an earlier slice: reading on would leave a gap behind the state
+        start, end = self.window(last_bucket_start, width, floor)
+        start = self._read_until.get(stream, start)
+        if start >= end:
+            return None
+        return start, min(end, start + self.slice_seconds), end
+
+    def outcome(self, stream: StreamId, org: Organization, table: str, group_by: str) -> StreamOutcome:
+        """The stream's one entry in the report, accumulated over the slices."""
+        if stream not in self._outcomes:
+            self._outcomes[stream] = StreamOutcome(org.label, table, group_by)
+            self.report.streams.append(self._outcomes[stream])
+        return self._outcomes[stream]
+
+    def slice_read(self, stream: StreamId, slice_end: int, end: int) -> bool:
+        """Record a slice read in full; True when the stream has reached the run's end."""
+        self._read_until[stream] = slice_end
+        self.slice_completed_any = True
+        if slice_end < end:
+            self.more_to_read = True
+        return slice_end == end
+
+    def stream_failed(self, stream: StreamId) -> None:
+        self._failed.add(stream)
 
     def window(self, last_bucket_start: int | None, width: str, floor: datetime | None) -> tuple[int, int]:
         settings = self.settings
@@ -185,17 +239,20 @@ def _report_stream(
 ) -> Iterator[pa.Table]:
     label = group_by_label(dimensions)
     stream_key = f"{width}|{label}"
+    stream_id = (org.org_id, endpoint.table, stream_key)
     previous = state.get(stream_key, {}).get("last_bucket_start")
-    start, end = run.window(previous, width, floor)
-    if start >= end:
+    window = run.slice_window(stream_id, previous, width, floor)
+    if window is None:
         return
-    outcome = StreamOutcome(org.label, endpoint.table, label, _dt(start), _dt(end))
-    run.report.streams.append(outcome)
+    start, slice_end, end = window
+    outcome = run.outcome(stream_id, org, endpoint.table, label)
+    outcome.start = outcome.start or _dt(start)
+    outcome.end = _dt(slice_end)
     builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT)
     declared = {name: arrow_field(name, hint) for name, hint in bucket_columns(endpoint).items()}
-    began = time.monotonic()
+    began, rows_before = time.monotonic(), outcome.rows
     try:
-        for chunk_start, chunk_end in _chunks(start, end, max_days):
+        for chunk_start, chunk_end in _chunks(start, slice_end, max_days):
             params = {
                 "start_time": chunk_start,
                 "end_time": chunk_end,
@@ -206,19 +263,21 @@ def _report_stream(
             yield from _fetch_window(run, org, endpoint, builder, declared, params, outcome)
     except LoaderError as error:
         outcome.error = str(error)
+        outcome.completed = False
+        run.stream_failed(stream_id)
         raise
-    last_bucket = floor_to_bucket(end - 1, width)
+    last_bucket = floor_to_bucket(slice_end - 1, width)
     state[stream_key] = {"last_bucket_start": max(previous or last_bucket, last_bucket)}
-    outcome.completed = True
+    outcome.completed = run.slice_read(stream_id, slice_end, end)
     log.info(
         "%s %s [%s] %s..%s: %d pages, %d rows (%.1fs)",
         org.label,
         endpoint.table,
         label,
         _dt(start).isoformat(),
-        _dt(end).isoformat(),
+        _dt(slice_end).isoformat(),
         outcome.pages,
-        outcome.rows,
+        outcome.rows - rows_before,
         time.monotonic() - began,
     )
 
@@ -359,6 +418,8 @@ def _metadata_resource(
     fetch: Callable[[Organization], Iterator[Rows]],
 ) -> DltResource:
     def stream(org: Organization) -> Iterator[Rows]:
+        if not run.first_slice:
+            return
         outcome = StreamOutcome(org.label, table, "")
         run.report.streams.append(outcome)
         try:
@@ -371,6 +432,7 @@ def _metadata_resource(
             outcome.error = str(error)
             raise
         outcome.completed = True
+        run.slice_completed_any = True
         log.info("%s %s: %d rows", org.label, table, outcome.rows)
 
     def metadata() -> Iterator[Rows]:

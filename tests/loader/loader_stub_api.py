@@ -20,6 +20,7 @@ class CostsStub:
         self.days: dict[int, str] = {}
         self.missing: set[int] = set()  # buckets left out of the response entirely
         self.windows: list[tuple[int, int]] = []  # (start_time, end_time) of every costs query
+        self.failing_from: int | None = None  # queries starting at or after this get HTTP 500
 
     def page(self, query: dict[str, list[str]]) -> dict[str, Any]:
         start, end = int(query["start_time"][0]), int(query["end_time"][0])
@@ -45,14 +46,19 @@ def serve_costs(stub: CostsStub) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            status = 200
             if url.path == "/v1/organization/costs":
-                body = stub.page(parse_qs(url.query))["raw"]
+                query = parse_qs(url.query)
+                body = stub.page(query)["raw"]
+                if stub.failing_from is not None and int(query["start_time"][0]) >= stub.failing_from:
+                    status, body = 500, '{"error": {"message": "server error"}}'
+
             elif url.path.startswith("/v1/organization/usage/"):
                 body = '{"object": "page", "data": [], "has_more": false, "next_page": null}'
             else:
                 body = json.dumps({"object": "list", "data": [], "has_more": False})
             data = body.encode()
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -127,19 +127,32 @@ def test_rows_duplicated_by_a_resumed_load_are_removed(tmp_path: Path) -> None:
     ]
 
 
-def test_long_costs_windows_are_asked_for_a_month_at_a_time(tmp_path: Path) -> None:
+def test_a_long_window_loads_a_week_at_a_time_and_resumes_after_its_last_loaded_week(tmp_path: Path) -> None:
     stub = CostsStub()
-    late = D1 + 45 * DAY
     stub.days[D1] = f"[{_result('a', '1')}]"
-    stub.days[late] = f"[{_result('a', '2')}]"
+    stub.days[D1 + 45 * DAY] = f"[{_result('a', '2')}]"
+    stub.failing_from = D1 + 21 * DAY  # the fourth week fails for good
+    settings = replace(
+        _settings(base_url="", tmp_path=tmp_path),
+        end=date(2026, 2, 28),
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+        bucket_width="1h",  # slices of 7 days (one 1h usage page); costs are 1d whatever the width
+    )
     with serve_costs(stub) as base_url:
-        settings = replace(
-            _settings(base_url, tmp_path), end=date(2026, 2, 28), now=datetime(2026, 3, 1, tzinfo=UTC)
-        )
-        assert run_load(settings).ok
-    # Both group-by sets, each split into 31-day queries: [Jan 5, Feb 5), [Feb 5, Mar 1).
-    feb5, mar1 = D1 + 31 * DAY, int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
-    assert sorted(stub.windows) == sorted([(D1, feb5), (feb5, mar1)] * 2)
+        failed = run_load(replace(settings, base_url=base_url))
+        assert failed.loaded and not failed.ok
+        # Week by week for both group-by sets; after the failing week nothing more is asked for.
+        assert set(stub.windows) == {(D1 + week * 7 * DAY, D1 + (week + 1) * 7 * DAY) for week in range(4)}
+        assert [row[0] for row in _rows(tmp_path / "w.duckdb")] == [date(2026, 1, 5)]
+
+        stub.failing_from = None
+        stub.windows.clear()
+        resumed = run_load(replace(settings, base_url=base_url, start=None))
+    assert resumed.ok
+    # From the last loaded bucket (Jan 25) minus the 3-day lookback, a week at a time, to Mar 1.
+    mar1 = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
+    starts = range(D1 + 17 * DAY, mar1, 7 * DAY)
+    assert sorted(set(stub.windows)) == [(start, min(start + 7 * DAY, mar1)) for start in starts]
     assert [row[0] for row in _rows(tmp_path / "w.duckdb")] == [date(2026, 1, 5), date(2026, 2, 19)]
 
 

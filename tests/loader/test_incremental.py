@@ -47,7 +47,9 @@ def test_rerun_adds_nothing_then_next_day_loads_and_restated_costs_replace(tmp_p
         last_bucket = datetime(NOW.year, NOW.month, NOW.day, tzinfo=UTC)
         lookback_start = int((last_bucket - timedelta(days=3)).timestamp())
         assert _start_times(server.requests[already:], "/usage/completions") == {lookback_start}
-        assert _start_times(server.requests[:already], "/usage/completions") == {backfill_start(NOW)}
+        # The first run read the backfill a slice (one 1d usage page: 31 days) at a time.
+        slices = range(backfill_start(NOW), int(NOW.timestamp()), 31 * 86_400)
+        assert _start_times(server.requests[:already], "/usage/completions") == set(slices)
 
         # A day later: the new day lands and recent days are restated by the simulator.
         sim.advance(days=1)

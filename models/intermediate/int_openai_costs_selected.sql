@@ -7,6 +7,17 @@
     rows; other group-by sets are ignored so nothing is counted twice. Rows that share the grain
     (undocumented extra splits, CONTRACT.md §7 #5) are summed. -#}
 
+{#- A table: fct_openai_cost and three dimensions read it. Incremental by organization and day
+    (macros/incremental_lookback.sql): a daily run re-reads the lookback window only. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['org_id', 'charge_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 {%- set project_level = 'line_item,project_id' -%}
 {%- set key_level = 'api_key_id,line_item,project_id' -%}
 
@@ -33,7 +44,9 @@ daily as (
         quantity_unit,
         group_by = '{{ key_level }}' as is_key_level
     from costs
-    where group_by in ('{{ project_level }}', '{{ key_level }}')
+    where
+        group_by in ('{{ project_level }}', '{{ key_level }}')
+        and {{ lookback_predicate('org_id', 'bucket_start_at', 'timestamp', 'org_id', 'charge_date') }}
 ),
 
 days_with_key_rows as (
@@ -83,12 +96,18 @@ aggregated as (
         is_key_level
 ),
 
-{# Line-item parsing in steps (macros/parse_line_item.sql); each step reads the previous one. -#}
+{# Line-item parsing in steps (macros/parse_line_item.sql); each step reads the previous one. Each
+    distinct line item is parsed once (a few hundred texts, however many rows bill them). -#}
+line_items as (
+    select distinct line_item
+    from aggregated
+),
+
 normalized as (
     select
-        *,
+        line_item,
         {{ line_item_normalized('line_item') }} as line_item_normalized
-    from aggregated
+    from line_items
 ),
 
 split as (
@@ -128,37 +147,45 @@ parsed as (
 
 final as (
     select
-        org_id,
-        charge_date,
-        charge_period_start_at,
-        charge_period_end_at,
-        project_id,
-        api_key_id,
-        line_item,
-        is_key_level,
-        organization_name,
-        project_name,
-        currency,
-        currency_count,
-        amount_value,
-        quantity,
-        quantity_unit,
-        quantity_unit_count,
-        raw_row_count,
-        line_item_model,
-        line_item_token_type,
-        line_item_modality,
-        line_item_image_size,
-        line_item_surface,
-        line_item_tool,
-        line_item_service_tier,
-        line_item_is_batch,
+        aggregated.org_id,
+        aggregated.charge_date,
+        aggregated.charge_period_start_at,
+        aggregated.charge_period_end_at,
+        aggregated.project_id,
+        aggregated.api_key_id,
+        aggregated.line_item,
+        aggregated.is_key_level,
+        aggregated.organization_name,
+        aggregated.project_name,
+        aggregated.currency,
+        aggregated.currency_count,
+        aggregated.amount_value,
+        aggregated.quantity,
+        aggregated.quantity_unit,
+        aggregated.quantity_unit_count,
+        aggregated.raw_row_count,
+        parsed.line_item_model,
+        parsed.line_item_token_type,
+        parsed.line_item_modality,
+        parsed.line_item_image_size,
+        parsed.line_item_surface,
+        parsed.line_item_tool,
+        parsed.line_item_service_tier,
+        parsed.line_item_is_batch,
         {{ line_item_service_name(
-            'line_item_model', 'line_item_token_type', 'line_item_modality', 'line_item_surface', 'line_item_tool',
+            'parsed.line_item_model', 'parsed.line_item_token_type', 'parsed.line_item_modality',
+            'parsed.line_item_surface', 'parsed.line_item_tool',
         ) }} as service_name,
-        {{ line_item_is_parsed('line_item_model', 'line_item_token_type', 'line_item_tool', 'line_item_direction') }}
-            as is_line_item_parsed
-    from parsed
+        {{ line_item_is_parsed(
+            'parsed.line_item_model', 'parsed.line_item_token_type', 'parsed.line_item_tool',
+            'parsed.line_item_direction',
+        ) }} as is_line_item_parsed
+    -- two equalities (not `or ... is null`) so that every engine joins by hash
+    from aggregated
+    inner join parsed
+        on
+            coalesce(aggregated.line_item, '') = coalesce(parsed.line_item, '')
+            and (aggregated.line_item is null) = (parsed.line_item is null)
 )
 
 select * from final

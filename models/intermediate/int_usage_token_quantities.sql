@@ -17,6 +17,17 @@
     Fine-tuned models are reported by usage as `ft:<base>:<org>::<id>` and billed as `ft-<base>`;
     `model` here is the billing name. -#}
 
+{#- A table: allocation and reconciliation both read it. Incremental by organization and day
+    (macros/incremental_lookback.sql): a daily run re-reads the lookback window of fct_openai_usage. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['org_id', 'usage_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 {%- set text_input = "coalesce(input_text_tokens, input_uncached_tokens,"
     ~ " input_tokens - coalesce(input_cached_tokens, 0) - coalesce(input_cache_write_tokens, 0))"
     ~ " + coalesce(input_cache_write_tokens, 0)" -%}
@@ -69,8 +80,15 @@
 
 with
 
-usage as (
+fct_openai_usage as (
     select * from {{ ref('fct_openai_usage') }}
+),
+
+usage as (
+    select * from fct_openai_usage
+    where {{ lookback_predicate(
+        'fct_openai_usage.org_id', 'fct_openai_usage.usage_date', 'date', 'org_id', 'usage_date',
+    ) }}
 ),
 
 {# the billing model name, and the batch flag and tier as line items name them (text tokens

@@ -5,14 +5,92 @@
     Money is decimal(38, 18). Columns in FOCUS spelling, quoted so they keep their case on
     every warehouse; our own columns start with x_ and come after the FOCUS ones. -#}
 
+{#- Incremental by organization and day (macros/incremental_lookback.sql): a daily run rebuilds the
+    lookback window, plus every day from the earliest one where seeds/billing_adjustments.csv no
+    longer matches the credits and adjustments in the table (a credit added or changed after the
+    fact). Names (project, API key, organization) are those of the day a row was last built; a
+    rename reaches older rows on a --full-refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['"BillingAccountId"', '"x_ChargeDate"'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set usage_rows %}"ChargeCategory" = 'Usage'{% endset -%}
+{%- set adjustments_changed_since -%}
+    select min(changed.charge_date) as changed_since
+    from (
+        (
+            select
+                org_id,
+                adjustment_date as charge_date,
+                project_id,
+                description,
+                cast(amount_usd as {{ type_money() }}) as amount_usd,
+                kind
+            from {{ ref('billing_adjustments') }}
+            except
+            select
+                "BillingAccountId",
+                "x_ChargeDate",
+                "SubAccountId",
+                "ChargeDescription",
+                "BilledCost",
+                "x_AdjustmentKind"
+            from {{ this }}
+            where "x_AdjustmentKind" is not null
+        )
+        union all
+        (
+            select
+                "BillingAccountId",
+                "x_ChargeDate",
+                "SubAccountId",
+                "ChargeDescription",
+                "BilledCost",
+                "x_AdjustmentKind"
+            from {{ this }}
+            where "x_AdjustmentKind" is not null
+            except
+            select
+                org_id,
+                adjustment_date,
+                project_id,
+                description,
+                cast(amount_usd as {{ type_money() }}),
+                kind
+            from {{ ref('billing_adjustments') }}
+        )
+    ) as changed
+{%- endset %}
+
 with
 
-costs as (
+all_costs as (
     select * from {{ ref('int_openai_costs_selected') }}
 ),
 
-billing_adjustments as (
+costs as (
+    select * from all_costs
+    where {{ lookback_predicate(
+        'org_id', 'charge_date', 'date', '"BillingAccountId"', '"x_ChargeDate"', [adjustments_changed_since],
+        this_where=usage_rows,
+    ) }}
+),
+
+all_billing_adjustments as (
     select * from {{ ref('billing_adjustments') }}
+),
+
+billing_adjustments as (
+    select * from all_billing_adjustments
+    where {{ lookback_predicate(
+        'org_id', 'adjustment_date', 'date', '"BillingAccountId"', '"x_ChargeDate"', [adjustments_changed_since],
+        this_where=usage_rows,
+    ) }}
 ),
 
 projects as (
@@ -23,11 +101,12 @@ api_keys as (
     select * from {{ ref('dim_openai_api_keys') }}
 ),
 
+{# from the whole history (a cheap scan of one table), as a full refresh sees it -#}
 organizations as (
     select
         org_id,
         max(organization_name) as organization_name
-    from costs
+    from all_costs
     group by org_id
 ),
 

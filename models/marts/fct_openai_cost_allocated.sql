@@ -17,14 +17,41 @@
       of zero, usage reported without user and key (project-level endpoints), spend that no usage
       endpoint reports (fine-tuning training, evals), line items that did not parse. -#}
 
+{#- Incremental by organization and day (macros/incremental_lookback.sql): a cost row is split by
+    the usage of its own day, so a daily run re-reads the lookback window of both sides. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['"BillingAccountId"', '"x_ChargeDate"'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 with
 
-billed_costs as (
+int_cost_token_quantities as (
     select * from {{ ref('int_cost_token_quantities') }}
 ),
 
-usage_quantities as (
+int_usage_token_quantities as (
     select * from {{ ref('int_usage_token_quantities') }}
+),
+
+billed_costs as (
+    select * from int_cost_token_quantities
+    where {{ lookback_predicate(
+        'int_cost_token_quantities.org_id', 'int_cost_token_quantities.charge_date', 'date',
+        '"BillingAccountId"', '"x_ChargeDate"',
+    ) }}
+),
+
+usage_quantities as (
+    select * from int_usage_token_quantities
+    where {{ lookback_predicate(
+        'int_usage_token_quantities.org_id', 'int_usage_token_quantities.usage_date', 'date',
+        '"BillingAccountId"', '"x_ChargeDate"',
+    ) }}
 ),
 
 api_keys as (

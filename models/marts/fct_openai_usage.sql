@@ -1,11 +1,15 @@
 {{
     config(
         materialized='incremental',
-        unique_key='usage_id',
+        unique_key=['org_id', 'bucket_start_at'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
     )
 }}
+
+{#- Incremental by organization and bucket (macros/incremental_lookback.sql): each run re-reads, per
+    organization, the buckets from `lookback_days` days before its newest one and replaces them
+    whole, so restated usage replaces the old rows and rows that vanished are removed. -#}
 
 {#- Every usage endpoint in one fact. Each endpoint lists the dimensions and quantities it
     reports; the rest are typed nulls, so the union has one column set. -#}
@@ -50,26 +54,23 @@
     {%- do imports.append(
         'usage_' ~ endpoint.name ~ ' as (\n    select * from ' ~ ref('stg_openai__usage_' ~ endpoint.name) ~ '\n)'
     ) -%}
-    {%- set columns = ['org_id', "'" ~ endpoint.name ~ "' as endpoint", 'bucket_width', 'bucket_start_at', 'bucket_end_at', 'group_by'] -%}
+    {%- set columns = [
+        'org_id', "'" ~ endpoint.name ~ "' as endpoint", 'bucket_width', 'bucket_start_at', 'bucket_end_at', 'group_by',
+    ] -%}
     {%- for dimension, data_type in dimensions.items() -%}
-        {%- do columns.append(dimension if dimension in endpoint.dims else 'cast(null as ' ~ data_type ~ ') as ' ~ dimension) -%}
+        {%- do columns.append(
+            dimension if dimension in endpoint.dims else 'cast(null as ' ~ data_type ~ ') as ' ~ dimension
+        ) -%}
     {%- endfor -%}
     {%- for quantity in quantities -%}
-        {%- do columns.append(quantity if quantity in endpoint.qty else 'cast(null as ' ~ dbt.type_bigint() ~ ') as ' ~ quantity) -%}
+        {%- do columns.append(
+            quantity if quantity in endpoint.qty else 'cast(null as ' ~ dbt.type_bigint() ~ ') as ' ~ quantity
+        ) -%}
     {%- endfor -%}
-    {%- set filter -%}
-        bucket_width = '{{ var("usage_bucket_width", "1d") }}'
-        {%- if is_incremental() %}
-            and bucket_start_at >= (
-                select {{ dbt.dateadd('day', -1 * var('lookback_days'), 'max(bucket_start_at)') }}
-                from {{ this }}
-            )
-        {%- endif -%}
-    {%- endset -%}
     {%- do selects.append(
         'select\n        ' ~ columns | join(',\n        ')
         ~ '\n    from usage_' ~ endpoint.name
-        ~ '\n    where\n        ' ~ filter
+        ~ "\n    where bucket_width = '" ~ var('usage_bucket_width', '1d') ~ "'"
     ) -%}
 {%- endfor %}
 
@@ -81,6 +82,15 @@ unioned as (
     {{ selects | join('\n    union all\n    ') }}
 ),
 
+{# the lookback window (every bucket on a full refresh); the engines push this filter down into
+    each endpoint's staging view -#}
+recent as (
+    select * from unioned
+    where {{ lookback_predicate(
+        'unioned.org_id', 'unioned.bucket_start_at', 'timestamp', 'org_id', 'bucket_start_at',
+    ) }}
+),
+
 {# The loader asks each endpoint for every dimension it allows; should a table hold several
     group-by sets, only the most detailed one (longest set) is kept so that nothing is counted
     twice. -#}
@@ -88,7 +98,7 @@ most_detailed as (
     select
         *,
         max({{ dbt.length('group_by') }}) over (partition by endpoint) as max_group_by_length
-    from unioned
+    from recent
 ),
 
 final as (

@@ -19,14 +19,58 @@
     'service_tier',
 ] -%}
 
+{#- Incremental by organization and day (macros/incremental_lookback.sql): a daily run re-reads the
+    lookback window of both sides, plus every day from the earliest one whose list price in the
+    table no longer matches seeds/openai_prices.csv (a price added or corrected after the fact). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['org_id', 'charge_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set prices_changed_since -%}
+    select min(reconciled.charge_date) as changed_since
+    from {{ this }} as reconciled
+    left join {{ ref('openai_prices') }} as prices
+        on
+            reconciled.model = prices.model
+            and reconciled.token_type = prices.token_type
+            and reconciled.is_batch = prices.is_batch
+            and reconciled.service_tier = prices.service_tier
+            and reconciled.charge_date >= prices.valid_from
+            and reconciled.charge_date < prices.valid_to
+    where
+        reconciled.list_price_usd is distinct from prices.price_usd
+        or reconciled.list_price_per_quantity is distinct from prices.price_per_quantity
+{%- endset %}
+
 with
 
-billed_costs as (
+int_cost_token_quantities as (
     select * from {{ ref('int_cost_token_quantities') }}
 ),
 
-usage_quantities as (
+int_usage_token_quantities as (
     select * from {{ ref('int_usage_token_quantities') }}
+),
+
+billed_costs as (
+    select * from int_cost_token_quantities
+    where {{ lookback_predicate(
+        'int_cost_token_quantities.org_id', 'int_cost_token_quantities.charge_date', 'date',
+        'org_id', 'charge_date', [prices_changed_since],
+    ) }}
+),
+
+usage_quantities as (
+    select * from int_usage_token_quantities
+    where {{ lookback_predicate(
+        'int_usage_token_quantities.org_id', 'int_usage_token_quantities.usage_date', 'date',
+        'org_id', 'charge_date', [prices_changed_since],
+    ) }}
 ),
 
 prices as (

@@ -21,11 +21,13 @@ with source as (
     {{ select_source_columns(source('openai_raw', 'usage_audio_speeches'), columns) }}
 ),
 
+{# row_key already names the organization and bucket; partitioning by them as well lets an
+    incremental model's filter on them reach the raw table below this window. -#}
 ranked as (
     select
         *,
         row_number() over (
-            partition by row_key
+            partition by org_id, bucket_start_at, row_key
             order by {{ load_id_sort_key('dlt_load_id') }} desc
         ) as load_rank
     from source

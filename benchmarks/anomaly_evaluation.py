@@ -3,10 +3,13 @@
     ./scripts/demo.sh                           # load the simulated organizations, dbt build
     .venv/bin/python benchmarks/anomaly_evaluation.py [--duckdb PATH] [--ground-truth FILE] [--labels]
 
-The ground truth is the simulator's `labelled_anomalies()`: read from `--ground-truth` (the JSON
+The ground truth is the simulator's `labelled_anomalies()` (5 injected per organization: spikes,
+a drop, a level shift, a new model) and `labelled_stops()` (spend that stops for good: an archived
+project, a key whose owner left the project, a deleted key; kind `stop`, ongoing); with
+`--injected-only`, the injected anomalies alone. Read from `--ground-truth` (the JSON
 `Simulator.write_ground_truth()` writes) or, by default, rebuilt from the simulator's defaults
-(seed 7, default organizations) with its clock on the warehouse's latest loaded day, which is
-what `python -m loader --demo` loaded (the labels depend only on the seed and the day).
+(`--seed`, default 7, default organizations) with its clock on the warehouse's latest loaded day,
+which is what `python -m loader --demo` loaded (the labels depend only on the seed and the day).
 
 Baseline, computed in the same run on the same daily series (`int_spend_daily`): a plain 14-day
 mean and standard deviation with the day itself included, flagged when |z| > 3 (what popular dbt
@@ -24,7 +27,17 @@ How a flag is judged, per level (org, project, project_model, api_key):
   injected at that level (the project level's own labels are the project-wide drops).
 - A label counts as found at a level when one of the series it touches there is flagged within
   start_date..end_date (an ongoing label: its first `--detect-days` days, default 7). Labels on a
-  sibling dimension are not counted at that level.
+  sibling dimension are not counted at that level. A stop counts for recall only at its own level
+  and below (an archived project at project, model and key level; a stopped key at key level):
+  the simulator injects its anomalies where they matter (the top model, the top key of a large
+  project), while the keys that stop are whichever keys they are, often a few percent of their
+  project, which nothing should flag at the project level. For precision a stop touches
+  the same series as any label.
+- Alerts: a series' flags at most `--episode-days` (default 2, the mart's
+  `anomaly_episode_days`) days apart are one alert, what a person reads once. Alert precision
+  counts an alert true when one of its days is a true positive, false when its days are false
+  positives only. Flag precision rewards a detector that flags every day of a level shift; alert
+  precision does not.
 """
 
 from __future__ import annotations
@@ -42,6 +55,8 @@ from pathlib import Path
 import duckdb
 
 LEVELS = ("org", "project", "project_model", "api_key")
+# How far from the top each level is; a stop counts for recall at its own depth and below.
+_DEPTH = {"org": 0, "project": 1, "project_model": 2, "api_key": 2}
 # The dimension each level adds under the project; org and project are ancestors of all.
 _DIMENSION = {"project_model": "model", "api_key": "api_key_id"}
 
@@ -92,11 +107,13 @@ def labels_from(records: Iterable[dict[str, object]]) -> list[Label]:
     ]
 
 
-def simulated_labels(latest_day: date, seed: int) -> list[Label]:
+def simulated_labels(latest_day: date, seed: int, injected_only: bool = False) -> list[Label]:
     from loader.simulator import Simulator, SimulatorConfig
 
     now = datetime.combine(latest_day, time(12, 0), tzinfo=UTC)
-    return labels_from(Simulator(SimulatorConfig(seed=seed, now=now)).labelled_anomalies())
+    simulator = Simulator(SimulatorConfig(seed=seed, now=now))
+    stops = [] if injected_only else simulator.labelled_stops()
+    return labels_from([*simulator.labelled_anomalies(), *stops])
 
 
 def relation(label: Label, flag: Flag) -> str:
@@ -116,6 +133,15 @@ def relation(label: Label, flag: Flag) -> str:
     return "touches" if value == getattr(flag, dimension) else "none"
 
 
+def counts_for_recall(label: Label, level: str) -> bool:
+    """Whether recall at `level` counts the label (see the module docstring: stops only at their
+    own level and below; a label on a sibling dimension never)."""
+    probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
+    if relation(label, probe) == "sibling":
+        return False
+    return label.kind != "stop" or _DEPTH[level] >= _DEPTH[label.level]
+
+
 def in_window(label: Label, day: date, ongoing_days: int) -> bool:
     end = label.end or label.start + timedelta(days=ongoing_days - 1)
     return label.start <= day <= end
@@ -131,11 +157,19 @@ class Score:
     found: int = 0
     own_labels: int = 0
     own_found: int = 0
+    alerts: int = 0
+    true_alerts: int = 0
+    false_alerts: int = 0
 
     @property
     def precision(self) -> float | None:
         judged = self.true_positives + self.false_positives
         return self.true_positives / judged if judged else None
+
+    @property
+    def alert_precision(self) -> float | None:
+        judged = self.true_alerts + self.false_alerts
+        return self.true_alerts / judged if judged else None
 
     @property
     def recall(self) -> float | None:
@@ -150,23 +184,50 @@ class Score:
 
 
 def evaluate(
-    flags: list[Flag], labels: list[Label], level: str, ongoing_days: int, detect_days: int
+    flags: list[Flag],
+    labels: list[Label],
+    level: str,
+    ongoing_days: int,
+    detect_days: int,
+    episode_days: int = 2,
 ) -> Score:
     score = Score()
-    level_flags = [f for f in flags if f.level == level]
+    level_flags = sorted(
+        (f for f in flags if f.level == level),
+        key=lambda f: (f.org_id, f.project_id or "", f.model or "", f.api_key_id or "", f.day),
+    )
+    verdicts: list[str] = []
     for flag in level_flags:
         score.flags += 1
         relations = {relation(label, flag) for label in labels if in_window(label, flag.day, ongoing_days)}
         if "touches" in relations:
             score.true_positives += 1
+            verdicts.append("TP")
         elif "sibling" in relations:
             score.ignored += 1
+            verdicts.append("ignored")
         else:
             score.false_positives += 1
+            verdicts.append("FP")
+    # Alerts: a series' flags less than `episode_days` + 1 days apart are one alert (one event that
+    # a person reads once); it is true when one of its days is, false when one is and none is true.
+    alert: set[str] = set()
+    for i, flag in enumerate(level_flags):
+        previous = level_flags[i - 1] if i else None
+        same_series = previous is not None and (
+            previous.org_id,
+            previous.project_id,
+            previous.model,
+            previous.api_key_id,
+        ) == (flag.org_id, flag.project_id, flag.model, flag.api_key_id)
+        if not (same_series and (flag.day - previous.day).days <= episode_days):  # type: ignore[union-attr]
+            _close_alert(score, alert)
+            alert = set()
+        alert.add(verdicts[i])
+    _close_alert(score, alert)
     for label in labels:
         touched = [f for f in level_flags if relation(label, f) == "touches"]
-        probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
-        if relation(label, probe) == "sibling":
+        if not counts_for_recall(label, level):
             continue
         found = any(in_window(label, f.day, detect_days) for f in touched)
         score.labels += 1
@@ -175,6 +236,16 @@ def evaluate(
             score.own_labels += 1
             score.own_found += found
     return score
+
+
+def _close_alert(score: Score, verdicts: set[str]) -> None:
+    if not verdicts:
+        return
+    score.alerts += 1
+    if "TP" in verdicts:
+        score.true_alerts += 1
+    elif "FP" in verdicts:
+        score.false_alerts += 1
 
 
 MART_FLAGS_SQL = """
@@ -219,6 +290,8 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
         "recall",
         "F1",
         "own-level recall",
+        "alerts",
+        "alert precision",
     )
     rows = [
         (
@@ -232,6 +305,8 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
             f"{_fmt(s.recall)} ({s.found}/{s.labels})",
             _fmt(s.f1),
             f"{s.own_found}/{s.own_labels}" if s.own_labels else "-",
+            str(s.alerts),
+            f"{_fmt(s.alert_precision)} ({s.true_alerts}/{s.true_alerts + s.false_alerts})",
         )
         for level, method, s in results
     ]
@@ -246,13 +321,12 @@ def label_findings(
     flags: list[Flag], labels: list[Label], level: str, detect_days: int
 ) -> list[date | str | None]:
     """Per label, the first day a series it touches at `level` is flagged within its detection
-    window; None when not found, "n/a" when the label is on a sibling dimension of the level
-    (exactly the rule `evaluate` counts recall by)."""
+    window; None when not found, "n/a" when recall at the level does not count the label (a
+    sibling dimension, a stop below its level: exactly the rule `evaluate` counts recall by)."""
     out: list[date | str | None] = []
     level_flags = [f for f in flags if f.level == level]
     for label in labels:
-        probe = Flag(level, label.org_id, label.project_id, label.model, label.api_key_id, label.start)
-        if relation(label, probe) == "sibling":
+        if not counts_for_recall(label, level):
             out.append("n/a")
             continue
         days = sorted(
@@ -306,8 +380,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ground-truth", type=Path, help="JSON written by Simulator.write_ground_truth()")
     parser.add_argument("--seed", type=int, default=7, help="simulator seed of the demo load (default 7)")
+    parser.add_argument(
+        "--injected-only",
+        action="store_true",
+        help="score against the injected anomalies only, not the labelled stops",
+    )
     parser.add_argument("--ongoing-days", type=int, default=28)
     parser.add_argument("--detect-days", type=int, default=7)
+    parser.add_argument("--episode-days", type=int, default=2, help="flags this close are one alert")
     parser.add_argument(
         "--labels",
         action="store_true",
@@ -324,20 +404,31 @@ def main(argv: list[str] | None = None) -> int:
         baseline_flags = read_flags(con, BASELINE_FLAGS_SQL)
     if args.ground_truth:
         records = json.loads(args.ground_truth.read_text())
-        labels = labels_from(records["anomalies"] if isinstance(records, dict) else records)
+        if isinstance(records, dict):
+            stops = [] if args.injected_only else records.get("stops", [])
+            records = [*records["anomalies"], *stops]
+        labels = labels_from(records)
     else:
-        labels = simulated_labels(latest, args.seed)
-    print(f"{len(labels)} labelled anomalies; warehouse {args.duckdb}, latest loaded day {latest}")
+        labels = simulated_labels(latest, args.seed, args.injected_only)
+    stops = sum(label.kind == "stop" for label in labels)
+    print(
+        f"{len(labels)} labelled anomalies ({stops} of them stops); "
+        f"warehouse {args.duckdb}, latest loaded day {latest}"
+    )
     results = []
     for level in LEVELS:
         for method, flags in (("mart_spend_anomalies", mart_flags), ("baseline_14d_zscore", baseline_flags)):
             results.append(
-                (level, method, evaluate(flags, labels, level, args.ongoing_days, args.detect_days))
+                (
+                    level,
+                    method,
+                    evaluate(flags, labels, level, args.ongoing_days, args.detect_days, args.episode_days),
+                )
             )
     print(format_table(results))
     if args.labels:
         print()
-        print("mart_spend_anomalies, per label: first day found at each level (n/a: a sibling dimension)")
+        print("mart_spend_anomalies, per label: first day found at each level (n/a: not counted there)")
         print(format_label_table(mart_flags, labels, args.detect_days))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from loader.simulator.costs import CostModel
 from loader.simulator.faults import FaultInjector
 from loader.simulator.generator import Generator
 from loader.simulator.reports import Reports
-from loader.simulator.world import DAY, Organization, build_organization, date_to_day, day_to_date
+from loader.simulator.world import DAY, Organization, Stream, build_organization, date_to_day, day_to_date
 
 
 class Simulator:
@@ -119,6 +120,36 @@ class Simulator:
         """Injected anomalies: end_date is the last anomalous day (inclusive), None when ongoing."""
         return [dict(a) for o in self._orgs for a in o.anomalies]
 
+    def labelled_stops(self) -> list[dict[str, object]]:
+        """Spend that stops for good, in the same form as `labelled_anomalies()` (kind `stop`,
+        factor 0, ongoing): an archived project (level project) and a key whose usage ends while
+        its project goes on (level api_key: the owner who left the project, the deleted key).
+        The organizations are built that way, not injected as anomalies; a stop is labelled when
+        the project or key had usage the day before and the stop is in the history before now."""
+        today = self._now // DAY
+        out: list[dict[str, object]] = []
+        for o in self._orgs:
+            for project in o.projects:
+                if project.archived_at is not None:
+                    day = project.archived_at // DAY
+                    if self._stops(o, day, lambda s, pid=project.id: s.project_id == pid, today):
+                        out.append(_stop(o.org_id, "project", project.id, None, day, "project archived"))
+            for key in o.keys:
+                if key.end_day is not None:
+                    reason = "key deleted" if key.deleted else "key owner left the project"
+                    if self._stops(o, key.end_day, lambda s, kid=key.id: s.api_key_id == kid, today):
+                        out.append(_stop(o.org_id, "api_key", key.project_id, key.id, key.end_day, reason))
+        return out
+
+    def _stops(self, org: Organization, day: int, belongs: Callable[[Stream], bool], today: int) -> bool:
+        """Whether streams of a project or key had usage before `day` and all of theirs end on it."""
+        streams = [s for s in org.streams if belongs(s)]
+        return (
+            self.first_day < day < today
+            and any(s.start_day < day and s.end_day == day for s in streams)
+            and all(s.end_day is not None and s.end_day <= day for s in streams)
+        )
+
     def write_ground_truth(self, path: str | Path, include_daily_costs: bool = True) -> Path:
         out: dict[str, object] = {
             "seed": self.config.seed,
@@ -126,6 +157,7 @@ class Simulator:
             "history_start": self.history_start.isoformat(),
             "organizations": [{"org_id": o.org_id, "name": o.spec.name} for o in self._orgs],
             "anomalies": [_jsonable(a) for a in self.labelled_anomalies()],
+            "stops": [_jsonable(a) for a in self.labelled_stops()],
         }
         if include_daily_costs:
             today = day_to_date(self.now_ts // DAY)
@@ -148,6 +180,23 @@ class Simulator:
             end = now if k.end_day is None else min(now, k.end_day * DAY)
             out[k.id] = max(k.created_at, end - 1800 - (k.created_at % 1800))
         return out
+
+
+def _stop(
+    org_id: str, level: str, project_id: str, key_id: str | None, day: int, reason: str
+) -> dict[str, object]:
+    return {
+        "org_id": org_id,
+        "kind": "stop",
+        "level": level,
+        "project_id": project_id,
+        "model": None,
+        "api_key_id": key_id,
+        "start_date": day_to_date(day),
+        "end_date": None,
+        "factor": 0.0,
+        "reason": reason,
+    }
 
 
 def _jsonable(record: dict[str, object]) -> dict[str, object]:

@@ -5,11 +5,15 @@
       expected  = median of y on the same weekday over the previous `anomaly_baseline_weeks` weeks;
       residual  = y - expected, for every day;
       scale     = 1.4826 x median absolute deviation of the residuals of the previous
-                  `anomaly_window_days` days (the scored day left out), at least `anomaly_min_scale`;
+                  `anomaly_window_days` days (the scored day left out), at least `anomaly_min_scale`
+                  (0.15: a day's API spend moves +/-15% for no reason, so a flag needs at least
+                  +69% / -41% at the default threshold however steady the series was);
       score     = residual / scale; flagged when |score| > `anomaly_score_threshold`, the dollar
-                  impact passes `anomaly_min_impact_usd`, and at most `anomaly_max_similar_days` of
+                  impact passes `anomaly_min_impact_usd`, at most `anomaly_max_similar_days` of
                   the window's days had a residual as extreme in the same direction (a burst that
-                  recurs, or the days after a level shift, alert once, not every day).
+                  recurs alerts once, not every time), and the day does not continue an episode:
+                  none of the previous `anomaly_episode_days` days passed the threshold and the
+                  floor in the same direction (a level shift or a stop alerts on its first day).
       A day is scored once the series has `anomaly_min_history_days` of history, an expected value
       from `anomaly_min_baseline_weeks` weeks and `anomaly_min_window_residuals` residuals.
     Sparse rule (more than `anomaly_sparse_zero_share` of the window's days are 0): a spike only, when
@@ -30,16 +34,24 @@
         or model that replaces another is no new spend), is at least
         `anomaly_child_new_series_min_share` of the project's expected spend;
     and in both cases the project's own impact passes `anomaly_min_impact_usd`; a seasonal or sparse
-    child also passes the project's own similar-days guard (an ongoing shift alerts once).
+    child also passes the project's own similar-days and episode guards (an ongoing shift alerts
+    once).
     A small key's spike under the floor is not flagged at its own level, so it never raises its
     project either.
 
     Medians are aggregates over self-joined history (not window medians, which are not portable).
-    For organization and project anomalies the child series (projects, models, API keys, line
-    items) that moved the same way that day are ranked by their own impact.
+    For organization and project anomalies the child series (projects, models, API keys, users,
+    line items) that moved the same way that day are ranked by their own impact. User series
+    (project_user: a user's spend in a project, allocated by usage) are scored like the others but
+    never flagged: OpenAI bills usage to the key, whose owner the user is, so a user's move is the
+    move of their keys, flagged at api_key level already; as drivers they say whom to ask, and a
+    user with several keys ranks above each of them. `top_user_id` is the user among the listed
+    drivers who moved most.
     The defaults were set on the simulated organizations: benchmarks/anomaly_evaluation.py (the
     child-anomaly defaults on the demo seed 7; the child severity bar after seeds 11 and 13, where
-    near-threshold children raised their projects falsely; checked on seed 17 without tuning).
+    near-threshold children raised their projects falsely; checked on seed 17 without tuning; the
+    episode guard and the 0.15 scale floor after the false flags of seeds 11, 13 and 17, whose
+    scales sat at 0.10-0.13, checked on seeds 19 and 23, which had not been looked at).
 -#}
 {%- set threshold = var('anomaly_score_threshold', 3.5) -%}
 {%- set min_impact_usd = var('anomaly_min_impact_usd', 5) -%}
@@ -48,7 +60,7 @@
 {%- set window_days = var('anomaly_window_days', 28) -%}
 {%- set min_window_residuals = var('anomaly_min_window_residuals', 7) -%}
 {%- set min_history_days = var('anomaly_min_history_days', 28) -%}
-{%- set min_scale = var('anomaly_min_scale', 0.1) -%}
+{%- set min_scale = var('anomaly_min_scale', 0.15) -%}
 {%- set sparse_zero_share = var('anomaly_sparse_zero_share', 0.5) -%}
 {%- set sparse_spike_factor = var('anomaly_sparse_spike_factor', 3) -%}
 {%- set new_series_min_usd = var('anomaly_new_series_min_usd', 25) -%}
@@ -58,6 +70,7 @@
 {%- set child_min_project_score = var('anomaly_child_min_project_score', threshold / 2) -%}
 {%- set child_min_score = var('anomaly_child_min_score', 1.5 * threshold) -%}
 {%- set child_new_series_min_share = var('anomaly_child_new_series_min_share', 0.2) -%}
+{%- set episode_days = var('anomaly_episode_days', 2) -%}
 
 with
 
@@ -79,6 +92,14 @@ window_offsets as (
 
     select offset_number as days_back
     from ({{ anomalies_integers(window_days + 1) }}) as integers
+    where offset_number >= 1
+
+),
+
+episode_offsets as (
+
+    select offset_number as days_back
+    from ({{ anomalies_integers(episode_days + 1) }}) as integers
     where offset_number >= 1
 
 ),
@@ -298,6 +319,55 @@ with_impact as (
 
 ),
 
+-- a day past the seasonal threshold and floor: the raw signal, before the guards
+excursions as (
+
+    select
+        *,
+        coalesce(
+            detection_rule = 'seasonal'
+            and has_enough_history
+            and abs(score) > {{ threshold }}
+            and abs(impact_usd) >= {{ min_impact_usd }},
+            false
+        ) as is_excursion
+    from with_impact
+
+),
+
+-- an episode alerts once: a day that follows, within `anomaly_episode_days`, an excursion of its
+-- series in the same direction continues it (the days after a level shift or a stop)
+episode_days as (
+
+    select
+        scored.series_id,
+        scored.day_number,
+        max(case when earlier.is_excursion and earlier.score > 0 then 1 else 0 end) as follows_high,
+        max(case when earlier.is_excursion and earlier.score < 0 then 1 else 0 end) as follows_low
+    from excursions as scored
+    cross join episode_offsets
+    inner join excursions as earlier
+        on
+            scored.series_id = earlier.series_id
+            and earlier.day_number = scored.day_number - episode_offsets.days_back
+    group by scored.series_id, scored.day_number
+
+),
+
+with_episodes as (
+
+    select
+        excursions.*,
+        coalesce(episode_days.follows_high, 0) = 1 as follows_high,
+        coalesce(episode_days.follows_low, 0) = 1 as follows_low
+    from excursions
+    left join episode_days
+        on
+            excursions.series_id = episode_days.series_id
+            and excursions.day_number = episode_days.day_number
+
+),
+
 flagged as (
 
     select
@@ -313,20 +383,19 @@ flagged as (
                     and scored_cost_usd > {{ sparse_spike_factor }} * window_max_cost_usd
                     and impact_usd >= {{ min_impact_usd }}
             else
-                has_enough_history
-                and abs(score) > {{ threshold }}
-                and abs(impact_usd) >= {{ min_impact_usd }}
+                is_excursion
                 and (
-                    (score > 0 and window_days_as_high <= {{ max_similar_days }})
+                    (score > 0 and window_days_as_high <= {{ max_similar_days }} and not follows_high)
                     or (
                         score < 0
                         and window_days_as_low <= {{ max_similar_days }}
+                        and not follows_low
                         -- a day without spend is like any earlier day without spend
                         and not (scored_cost_usd = 0 and window_zero_days > 0)
                     )
                 )
         end as is_anomaly
-    from with_impact
+    from with_episodes
 
 ),
 
@@ -400,10 +469,19 @@ material_children as (
                     abs(child_flags.score) >= {{ child_min_score }}
                     or (child_flags.score is null and abs(child_flags.impact_usd) >= {{ 3 * min_impact_usd }})
                 )
-                -- the project's own guard: a move it has made before in the window alerts once
+                -- the project's own guards: a move it has made before in the window, or that
+                -- continues its episode, alerts once
                 and (
-                    (projects.impact_usd > 0 and projects.window_days_as_high <= {{ max_similar_days }})
-                    or (projects.impact_usd < 0 and projects.window_days_as_low <= {{ max_similar_days }})
+                    (
+                        projects.impact_usd > 0
+                        and projects.window_days_as_high <= {{ max_similar_days }}
+                        and not projects.follows_high
+                    )
+                    or (
+                        projects.impact_usd < 0
+                        and projects.window_days_as_low <= {{ max_similar_days }}
+                        and not projects.follows_low
+                    )
                 )
                 and abs(
                     {{ anomalies_ln1p(

@@ -39,7 +39,7 @@ NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 HISTORY_DAYS = 45
 # A database of this run's own: concurrent runs on one server never drop each other's.
 TEST_DATABASE = f"openai_finops_engines_test_{os.getpid()}"
-# Every mart a FinOps team reads; fct_openai_usage is also the incremental model.
+# Every mart a FinOps team reads; the facts, allocation and reconciliation are incremental models.
 MARTS = (
     "fct_openai_cost",
     "fct_openai_cost_allocated",

@@ -1,0 +1,115 @@
+"""Incremental models: a run after the loader restated the last days equals a full refresh.
+
+A small simulated world (two organizations, 8 days of history) is loaded for one organization and
+built. Then the clock moves a day and the loader runs for both: it re-reads the restated lookback
+days of the first organization and backfills the second, which the models have never seen. An
+incremental `dbt run` must leave every incremental model exactly as `dbt run --full-refresh` does,
+to the last digit. Only the incremental models and their parents are built, to keep the test quick.
+The same check runs on PostgreSQL in tests/postgres/test_engines_agree.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from conftest import DemoWarehouse, _base_env
+
+from loader.pipeline import run_load
+from loader.settings import LoaderSettings, Organization
+from loader.simulator import Simulator, SimulatorConfig, serve
+
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+HISTORY_DAYS = 8
+# The selection that holds every incremental model (the others are tables or views).
+SELECT = ("--select", "+fct_openai_cost_allocated", "+mart_cost_reconciliation")
+
+
+def _incremental_models(warehouse: DemoWarehouse) -> list[tuple[str, str]]:
+    """(schema, name) of every incremental model the last dbt command ran, from its manifest."""
+    manifest = json.loads((Path(warehouse.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+    run = json.loads((Path(warehouse.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    ran = {result["unique_id"] for result in run["results"]}
+    return sorted(
+        (node["schema"], node["name"])
+        for unique_id, node in manifest["nodes"].items()
+        if unique_id in ran and node["config"]["materialized"] == "incremental"
+    )
+
+
+def _rows(duckdb_path: Path, relations: list[str]) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        return {
+            relation: sorted(con.execute(f"select * from {relation}").fetchall(), key=repr)
+            for relation in relations
+        }
+
+
+def test_incremental_run_after_restatement_and_a_new_organization_equals_full_refresh(tmp_path: Path) -> None:
+    sim = Simulator(SimulatorConfig(seed=7, now=NOW, history_days=HISTORY_DAYS))
+    warehouse = DemoWarehouse(
+        tmp_path / "warehouse.duckdb", _base_env(tmp_path / "warehouse.duckdb", tmp_path)
+    )
+    work_dir = tmp_path
+    orgs = tuple(Organization(org.org_id, org.org_id, org.admin_key) for org in sim.organizations)
+    assert len(orgs) >= 2
+    with serve(sim) as server:
+        settings = LoaderSettings(
+            organizations=orgs[:1],
+            base_url=server.base_url,
+            duckdb_path=warehouse.duckdb_path,
+            pipelines_dir=work_dir / "pipelines",
+            now=sim.now,
+            backfill_days=HISTORY_DAYS + 2,
+        )
+        assert run_load(settings).ok
+        first = warehouse.dbt(
+            "build",
+            *SELECT,
+            "--exclude-resource-type",
+            "test",
+            "--exclude-resource-type",
+            "unit_test",
+            check=False,
+        )
+        assert first.returncode == 0, first.stdout[-4000:]
+        models = _incremental_models(warehouse)
+        names = {name for _, name in models}
+        assert {
+            "fct_openai_usage",
+            "fct_openai_cost",
+            "fct_openai_cost_allocated",
+            "mart_cost_reconciliation",
+        } <= names, names
+        # A day later the loader re-reads the lookback window (restated by the simulator) and
+        # backfills an organization the models have not seen yet.
+        sim.advance(days=1)
+        assert run_load(replace(settings, organizations=orgs, now=sim.now)).ok
+    relations = [f"{schema}.{name}" for schema, name in models]
+    incremental_run = warehouse.dbt("run", *SELECT, check=False)
+    assert incremental_run.returncode == 0, incremental_run.stdout[-4000:]
+    incremental = _rows(warehouse.duckdb_path, relations)
+    full_path = work_dir / "full.duckdb"
+    shutil.copy(warehouse.duckdb_path, full_path)
+    full_warehouse = DemoWarehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
+    full_run = full_warehouse.dbt("run", "--full-refresh", *SELECT, check=False)
+    assert full_run.returncode == 0, full_run.stdout[-4000:]
+    full = _rows(full_path, relations)
+    with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:
+        new_org_days = con.execute(
+            'select count(distinct "x_ChargeDate") from marts.fct_openai_cost where "BillingAccountId" = ?',
+            [orgs[1].org_id],
+        ).fetchone()[0]
+    assert new_org_days >= HISTORY_DAYS, "the new organization's history was not picked up"
+    for relation in relations:
+        assert incremental[relation], f"{relation} is empty: nothing was compared"
+        only_incremental = [row for row in incremental[relation] if row not in full[relation]][:3]
+        only_full = [row for row in full[relation] if row not in incremental[relation]][:3]
+        assert incremental[relation] == full[relation], (
+            f"{relation}: incremental run differs from --full-refresh\n"
+            f"only incremental: {only_incremental}\nonly full refresh: {only_full}"
+        )

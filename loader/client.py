@@ -113,7 +113,10 @@ class AdminApiClient:
         last_reason = ""
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
-                return self._get_once(path, params, where, validate)
+                payload = _parse_json(self._get_body(path, params, where))
+                if not isinstance(payload, dict) or not validate(payload):
+                    raise _Retryable("unexpected response shape")
+                return payload
             except _Retryable as retry:
                 last_reason = retry.reason
                 if attempt == self.policy.max_attempts:
@@ -122,9 +125,8 @@ class AdminApiClient:
                 self._sleep(attempt, retry.retry_after)
         raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {last_reason}")
 
-    def _get_once(
-        self, path: str, params: Params, where: str, validate: Callable[[Any], bool]
-    ) -> dict[str, Any]:
+    def _get_body(self, path: str, params: Params, where: str) -> bytes:
+        """One GET: the body of a 200; _Retryable for what a retry may cure, errors otherwise."""
         self.requests_made += 1
         try:
             response = self.session.get(
@@ -151,27 +153,54 @@ class AdminApiClient:
             raise _Retryable(f"HTTP {status}", _retry_after_seconds(response))
         if status != 200:
             raise RequestFailed(f"{where}: HTTP {status}: {_mask(_error_message(response), key)}", status)
-        try:
-            # Decimal, never float: costs must stay exact to the last digit OpenAI sends.
-            payload = json.loads(body, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise _Retryable(f"malformed JSON body ({type(error).__name__})") from None
-        if not isinstance(payload, dict) or not validate(payload):
-            raise _Retryable("unexpected response shape")
-        return payload
+        return body
 
-    def iter_report_pages(self, path: str, params: Params) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Bucket pages of a usage/costs report, following `next_page` with the identical query."""
+    def iter_report_pages(self, path: str, params: Params) -> Iterator[tuple[int, Iterator[dict[str, Any]]]]:
+        """Pages of a usage/costs report, each as an iterator of its buckets.
+
+        `next_page` is followed with the identical query. A page is parsed one bucket at a time and
+        never held whole: as Python objects a 1h page of a large organization takes hundreds of MB.
+        A body found malformed part-way is fetched again and resumes after the buckets already
+        handed out. Read a page's buckets before asking for the next page.
+        """
         page_number = 1
         query = dict(params)
         while True:
-            payload = self.get_json(path, query, page_number, _is_report_page)
-            yield page_number, payload
-            next_page = payload.get("next_page")
-            if not payload.get("has_more") or not next_page:
+            trailer: dict[str, Any] = {}
+            buckets = self._report_buckets(path, query, page_number, trailer)
+            yield page_number, buckets
+            for _ in buckets:  # whatever the caller left unread: the trailer comes after them
+                pass
+            next_page = trailer.get("next_page")
+            if not trailer.get("has_more") or not next_page:
                 return
             query = {**params, "page": next_page}
             page_number += 1
+
+    def _report_buckets(
+        self, path: str, params: Params, page: int, trailer: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        where = self._where(path, page)
+        handed_out: set[int] = set()
+        last_reason = ""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                fields: dict[str, Any] = {}
+                for bucket in _stream_page(self._get_body(path, params, where), fields):
+                    if bucket["start_time"] not in handed_out:
+                        handed_out.add(bucket["start_time"])
+                        yield bucket
+                if "has_more" not in fields:
+                    raise _Retryable("unexpected response shape")
+                trailer.update(fields)
+                return
+            except _Retryable as retry:
+                last_reason = retry.reason
+                if attempt == self.policy.max_attempts:
+                    break
+                log.debug("%s: %s; retry %d", where, retry.reason, attempt)
+                self._sleep(attempt, retry.retry_after)
+        raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {last_reason}")
 
     def iter_list(self, path: str, params: Params) -> Iterator[list[dict[str, Any]]]:
         """Items of a metadata list, page by page, following `after=last_id`."""
@@ -188,18 +217,71 @@ class AdminApiClient:
             page_number += 1
 
 
-def _is_report_page(payload: dict[str, Any]) -> bool:
-    data = payload.get("data")
+# Decimal, never float: costs must stay exact to the last digit OpenAI sends.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _Retryable(f"malformed JSON body ({type(error).__name__})") from None
+
+
+def _stream_page(body: bytes, fields: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The buckets of a report page, decoded one at a time; its other fields go into `fields`.
+
+    The C JSON scanner decodes each bucket; only the page's top level is walked here.
+    """
+    try:
+        text = body.decode()
+        del body
+        position = _expect(text, 0, "{")
+        while text[position] != "}":
+            name, position = _DECODER.raw_decode(text, position)
+            position = _expect(text, _skip(text, position), ":")
+            if name == "data":
+                position = _expect(text, position, "[")
+                while text[position] != "]":
+                    bucket, position = _DECODER.raw_decode(text, position)
+                    if not _is_bucket(bucket):
+                        raise _Retryable("unexpected response shape")
+                    yield bucket
+                    position = _skip(text, position)
+                    if text[position] == ",":
+                        position = _skip(text, position + 1)
+                position = _skip(text, position + 1)
+                fields["data"] = True
+            else:
+                fields[name], position = _DECODER.raw_decode(text, position)
+                position = _skip(text, position)
+            if text[position] == ",":
+                position = _skip(text, position + 1)
+        if _skip(text, position + 1) != len(text) or "data" not in fields:
+            raise _Retryable("unexpected response shape")
+    except (ValueError, IndexError, UnicodeDecodeError) as error:
+        raise _Retryable(f"malformed JSON body ({type(error).__name__})") from None
+
+
+def _skip(text: str, position: int) -> int:
+    match = _WHITESPACE.match(text, position)
+    return match.end() if match else position
+
+
+def _expect(text: str, position: int, token: str) -> int:
+    position = _skip(text, position)
+    if text[position] != token:
+        raise ValueError(f"expected {token!r} at {position}")
+    return _skip(text, position + 1)
+
+
+def _is_bucket(bucket: Any) -> bool:
     return (
-        isinstance(data, list)
-        and "has_more" in payload
-        and all(
-            isinstance(bucket, dict)
-            and isinstance(bucket.get("start_time"), int)
-            and isinstance(bucket.get("end_time"), int)
-            and isinstance(bucket.get("results", []), list)
-            for bucket in data
-        )
+        isinstance(bucket, dict)
+        and isinstance(bucket.get("start_time"), int)
+        and isinstance(bucket.get("end_time"), int)
+        and isinstance(bucket.get("results", []), list)
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.common.destination import Destination
 
 from loader.settings import LoaderSettings
@@ -54,6 +55,9 @@ def destination_for(settings: LoaderSettings) -> Any:
 
 def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     settings.pipelines_dir.mkdir(parents=True, exist_ok=True)
+    # Arrow's default allocator (mimalloc) keeps what it freed: slice after slice the process grew
+    # by the pages it had converted. The system allocator returns it.
+    pa.set_memory_pool(pa.system_memory_pool())
     # Report pages arrive as Arrow tables; stamp them with _dlt_load_id like the JSON tables are.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     # One resource at a time: round-robin keeps a parsed page of every endpoint alive at once.

@@ -304,11 +304,9 @@ def _fetch_window(
     cursor = start  # first bucket start not yet accounted for
     seen: set[int] = set()
     rows: Rows = []
-    for page_number, payload in run.client(org).iter_report_pages(endpoint.path, params):
+    for page_number, buckets in run.client(org).iter_report_pages(endpoint.path, params):
         data_rows = 0
-        buckets = payload["data"]
-        for index, bucket in enumerate(buckets):
-            buckets[index] = None  # free each parsed bucket once its rows are built
+        for bucket in buckets:
             bucket_start = bucket["start_time"]
             if bucket_start < start or bucket_start >= end or bucket_start in seen:
                 continue  # outside the window, or served twice: each bucket is loaded once

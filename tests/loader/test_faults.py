@@ -68,3 +68,27 @@ def test_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
         pages = list(client.iter_list("/organization/users", {"limit": 100}))
     assert pages and pages[0]
     assert sleeps == [7.0, 7.0]
+
+
+def _bucket_starts(client: AdminApiClient, path: str, params: dict) -> list[int]:
+    return [
+        bucket["start_time"] for _, buckets in client.iter_report_pages(path, params) for bucket in buckets
+    ]
+
+
+@pytest.mark.parametrize("kind", ["truncated", "malformed"])
+def test_a_page_broken_part_way_is_fetched_again_and_resumes_after_the_buckets_handed_out(kind: str) -> None:
+    sim = new_sim()
+    org = organizations(sim)[0]
+    path = "/organization/usage/completions"
+    start = 1_767_225_600
+    params = {"start_time": start, "end_time": start + 168 * 3600, "bucket_width": "1h", "limit": 168}
+    policy = RetryPolicy(sleep_scale=0.001)
+    with serve(sim) as server:
+        expected = _bucket_starts(AdminApiClient(org, server.base_url, policy), path, params)
+        sim.faults.inject(kind, count=1, path_contains="/usage/completions")
+        client = AdminApiClient(org, server.base_url, policy)
+        starts = _bucket_starts(client, path, params)
+    assert len(expected) == 168  # one full page of hours
+    assert starts == expected  # every bucket once, in order
+    assert client.requests_made == 2

@@ -11,25 +11,56 @@ The same check runs on PostgreSQL in tests/postgres/test_engines_agree.py.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from dataclasses import replace
+import subprocess
+import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from conftest import DemoWarehouse, _base_env
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization
 from loader.simulator import Simulator, SimulatorConfig, serve
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 HISTORY_DAYS = 8
 # The selection that holds every incremental model (the others are tables or views).
 SELECT = ("--select", "+fct_openai_cost_allocated", "+mart_cost_reconciliation")
 
 
-def _incremental_models(warehouse: DemoWarehouse) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Warehouse:
+    """A DuckDB file of this test's own and the environment dbt runs against it with."""
+
+    duckdb_path: Path
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, duckdb_path: Path, work_dir: Path) -> Warehouse:
+        profiles_dir = work_dir / "profiles"
+        profiles_dir.mkdir(exist_ok=True)
+        shutil.copy(REPO_ROOT / "profiles.example.yml", profiles_dir / "profiles.yml")
+        env = dict(os.environ) | {
+            "OPENAI_FINOPS_DUCKDB": str(duckdb_path),
+            "DBT_PROFILES_DIR": str(profiles_dir),
+            "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+        }
+        return cls(duckdb_path, env)
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        dbt_bin = str(Path(sys.executable).with_name("dbt"))
+        return subprocess.run([dbt_bin, *args], cwd=REPO_ROOT, env=self.env, text=True, capture_output=True)
+
+
+def _incremental_models(warehouse: Warehouse) -> list[tuple[str, str]]:
     """(schema, name) of every incremental model the last dbt command ran, from its manifest."""
     manifest = json.loads((Path(warehouse.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
     run = json.loads((Path(warehouse.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
@@ -51,9 +82,7 @@ def _rows(duckdb_path: Path, relations: list[str]) -> dict[str, list[tuple]]:
 
 def test_incremental_run_after_restatement_and_a_new_organization_equals_full_refresh(tmp_path: Path) -> None:
     sim = Simulator(SimulatorConfig(seed=7, now=NOW, history_days=HISTORY_DAYS))
-    warehouse = DemoWarehouse(
-        tmp_path / "warehouse.duckdb", _base_env(tmp_path / "warehouse.duckdb", tmp_path)
-    )
+    warehouse = Warehouse.create(tmp_path / "warehouse.duckdb", tmp_path)
     work_dir = tmp_path
     orgs = tuple(Organization(org.org_id, org.org_id, org.admin_key) for org in sim.organizations)
     assert len(orgs) >= 2
@@ -74,7 +103,6 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
             "test",
             "--exclude-resource-type",
             "unit_test",
-            check=False,
         )
         assert first.returncode == 0, first.stdout[-4000:]
         models = _incremental_models(warehouse)
@@ -90,13 +118,13 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
         sim.advance(days=1)
         assert run_load(replace(settings, organizations=orgs, now=sim.now)).ok
     relations = [f"{schema}.{name}" for schema, name in models]
-    incremental_run = warehouse.dbt("run", *SELECT, check=False)
+    incremental_run = warehouse.dbt("run", *SELECT)
     assert incremental_run.returncode == 0, incremental_run.stdout[-4000:]
     incremental = _rows(warehouse.duckdb_path, relations)
     full_path = work_dir / "full.duckdb"
     shutil.copy(warehouse.duckdb_path, full_path)
-    full_warehouse = DemoWarehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
-    full_run = full_warehouse.dbt("run", "--full-refresh", *SELECT, check=False)
+    full_warehouse = Warehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
+    full_run = full_warehouse.dbt("run", "--full-refresh", *SELECT)
     assert full_run.returncode == 0, full_run.stdout[-4000:]
     full = _rows(full_path, relations)
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -110,20 +111,22 @@ class AdminApiClient:
     ) -> dict[str, Any]:
         """GET one page; retry 429/5xx/connection errors/malformed bodies with capped backoff."""
         where = self._where(path, page)
-        last_reason = ""
-        for attempt in range(1, self.policy.max_attempts + 1):
+        for attempt in itertools.count(1):
             try:
                 payload = _parse_json(self._get_body(path, params, where))
                 if not isinstance(payload, dict) or not validate(payload):
                     raise _Retryable("unexpected response shape")
                 return payload
             except _Retryable as retry:
-                last_reason = retry.reason
-                if attempt == self.policy.max_attempts:
-                    break
-                log.debug("%s: %s; retry %d", where, retry.reason, attempt)
-                self._sleep(attempt, retry.retry_after)
-        raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {last_reason}")
+                self._back_off(where, attempt, retry)  # raises after the last attempt
+        raise AssertionError("itertools.count never ends")
+
+    def _back_off(self, where: str, attempt: int, retry: _Retryable) -> None:
+        """Sleep before the next attempt, or give up with the last reason after the last one."""
+        if attempt >= self.policy.max_attempts:
+            raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {retry.reason}")
+        log.debug("%s: %s; retry %d", where, retry.reason, attempt)
+        self._sleep(attempt, retry.retry_after)
 
     def _get_body(self, path: str, params: Params, where: str) -> bytes:
         """One GET: the body of a 200; _Retryable for what a retry may cure, errors otherwise."""
@@ -182,8 +185,7 @@ class AdminApiClient:
     ) -> Iterator[dict[str, Any]]:
         where = self._where(path, page)
         handed_out: set[int] = set()
-        last_reason = ""
-        for attempt in range(1, self.policy.max_attempts + 1):
+        for attempt in itertools.count(1):
             try:
                 fields: dict[str, Any] = {}
                 for bucket in _stream_page(self._get_body(path, params, where), fields):
@@ -195,12 +197,7 @@ class AdminApiClient:
                 trailer.update(fields)
                 return
             except _Retryable as retry:
-                last_reason = retry.reason
-                if attempt == self.policy.max_attempts:
-                    break
-                log.debug("%s: %s; retry %d", where, retry.reason, attempt)
-                self._sleep(attempt, retry.retry_after)
-        raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {last_reason}")
+                self._back_off(where, attempt, retry)
 
     def iter_list(self, path: str, params: Params) -> Iterator[list[dict[str, Any]]]:
         """Items of a metadata list, page by page, following `after=last_id`."""

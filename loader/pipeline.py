@@ -168,9 +168,9 @@ def _peak_mb() -> int:
 
 
 def _load_workers(pipeline: dlt.Pipeline) -> int:
-    # DuckDB has one writer: parallel load jobs only wait for it, each holding its file's rows in
-    # memory meanwhile, so the peak grew with the backfill. Other warehouses load in parallel.
-    return 1 if pipeline.destination.destination_name == "duckdb" else 20
+    # DuckDB has one writer: more parallel load jobs than two only wait for it, each holding its
+    # file's rows in memory meanwhile (20, dlt's default, peaked ~15% higher for no gain in time).
+    return 2 if pipeline.destination.destination_name == "duckdb" else 20
 
 
 def _file_format(pipeline: dlt.Pipeline, settings: LoaderSettings) -> Any:

@@ -169,7 +169,7 @@ def _peak_mb() -> int:
 
 def _load_workers(pipeline: dlt.Pipeline) -> int:
     # DuckDB has one writer: more parallel load jobs than two only wait for it, each holding its
-    # file's rows in memory meanwhile (20, dlt's default, peaked ~15% higher for no gain in time).
+    # file's rows in memory meanwhile (20, dlt's default, peaked ~10% higher for no gain in time).
     return 2 if pipeline.destination.destination_name == "duckdb" else 20
 
 

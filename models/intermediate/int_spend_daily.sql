@@ -10,16 +10,19 @@
     anomaly mart scores user series to rank them as drivers of project and org anomalies.
 
     Intermittent charges, a project's line items billed on fewer than
-    `anomaly_intermittent_active_share` of the days since they first appeared (fine-tuning
-    training jobs, say), are bursty by nature: every series carries them apart in
-    `intermittent_cost_usd` so that the seasonal rule judges the regular spend alone, and each is
-    also a series of its own at a sixth level, project_line_item, judged by the sparse rule.
-    The classification looks at all loaded days; a line item needs 28 days of life to be called
-    intermittent.
+    `anomaly_intermittent_active_share` of the `anomaly_intermittent_window_days` (28) days up to
+    the day (fine-tuning training jobs, say), are bursty by nature: every series carries them
+    apart in `intermittent_cost_usd` so that the seasonal rule judges the regular spend alone, and
+    each is also a series of its own at a sixth level, project_line_item, judged by the sparse
+    rule. A line item first billed less than a window ago is not intermittent yet. The
+    classification of a day looks at that day and the days before it only, never after: a day's
+    row does not change when later days are loaded, so mart_spend_anomalies can rescore only the
+    days a run changes and still equal a full refresh.
 -#}
 {#- A table: the anomaly mart and budget marts self-join it many times, the benchmarks read it. -#}
 {{ config(materialized='table') }}
 {%- set intermittent_share = var('anomaly_intermittent_active_share', 0.5) -%}
+{%- set intermittent_window_days = var('anomaly_intermittent_window_days', 28) -%}
 {%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
 
 -- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
@@ -83,19 +86,51 @@ org_days as (
 
 ),
 
+-- a project's line item per day it was billed
+line_item_days as (
+
+    select
+        org_id,
+        project_id,
+        line_item,
+        spend_date,
+        {{ anomalies_day_number('spend_date') }} as day_number
+    from costs
+    group by org_id, project_id, line_item, spend_date
+    having count(case when cost_usd <> 0 then 1 end) > 0
+
+),
+
+-- billed days in the window up to each billed day, and the line item's first billed day
 line_item_activity as (
 
     select
-        costs.org_id,
-        costs.project_id,
-        costs.line_item,
-        count(distinct case when costs.cost_usd <> 0 then costs.spend_date end) as active_days,
-        {{ dbt.datediff('min(costs.spend_date)', 'max(org_days.latest_date)', 'day') }}
-        + 1 as life_days
-    from costs
-    inner join org_days
-        on costs.org_id = org_days.org_id
-    group by costs.org_id, costs.project_id, costs.line_item
+        org_id,
+        project_id,
+        line_item,
+        spend_date,
+        count(*) over (
+            partition by org_id, project_id, line_item
+            order by day_number
+            range between {{ intermittent_window_days - 1 }} preceding and current row
+        ) as window_active_days,
+        min(day_number) over (partition by org_id, project_id, line_item) as first_day_number,
+        day_number
+    from line_item_days
+
+),
+
+intermittent_line_item_days as (
+
+    select
+        org_id,
+        project_id,
+        line_item,
+        spend_date
+    from line_item_activity
+    where
+        day_number - first_day_number >= {{ intermittent_window_days - 1 }}
+        and window_active_days < {{ intermittent_share }} * {{ intermittent_window_days }}
 
 ),
 
@@ -104,18 +139,16 @@ classified_costs as (
     select
         costs.*,
         case
-            when
-                line_item_activity.life_days >= 28
-                and line_item_activity.active_days < {{ intermittent_share }} * line_item_activity.life_days
-                then costs.cost_usd
+            when intermittent_line_item_days.line_item is not null then costs.cost_usd
             else 0
         end as intermittent_cost_usd
     from costs
-    inner join line_item_activity
+    left join intermittent_line_item_days
         on
-            costs.org_id = line_item_activity.org_id
-            and costs.project_id = line_item_activity.project_id
-            and costs.line_item = line_item_activity.line_item
+            costs.org_id = intermittent_line_item_days.org_id
+            and costs.project_id = intermittent_line_item_days.project_id
+            and costs.line_item = intermittent_line_item_days.line_item
+            and costs.spend_date = intermittent_line_item_days.spend_date
 
 ),
 
@@ -124,18 +157,16 @@ classified_user_costs as (
     select
         user_costs.*,
         case
-            when
-                line_item_activity.life_days >= 28
-                and line_item_activity.active_days < {{ intermittent_share }} * line_item_activity.life_days
-                then user_costs.cost_usd
+            when intermittent_line_item_days.line_item is not null then user_costs.cost_usd
             else 0
         end as intermittent_cost_usd
     from user_costs
-    inner join line_item_activity
+    left join intermittent_line_item_days
         on
-            user_costs.org_id = line_item_activity.org_id
-            and user_costs.project_id = line_item_activity.project_id
-            and user_costs.line_item = line_item_activity.line_item
+            user_costs.org_id = intermittent_line_item_days.org_id
+            and user_costs.project_id = intermittent_line_item_days.project_id
+            and user_costs.line_item = intermittent_line_item_days.line_item
+            and user_costs.spend_date = intermittent_line_item_days.spend_date
 
 ),
 

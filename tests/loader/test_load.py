@@ -24,7 +24,7 @@ from loader_testkit import (
     warehouse_costs,
 )
 
-from loader.pipeline import RunResult, run_load
+from loader.pipeline import RunResult, make_pipeline, run_load
 from loader.simulator import Simulator, SimulatorServer, serve
 
 
@@ -146,3 +146,11 @@ def test_only_get_requests_were_sent(loaded: Loaded) -> None:
 def test_admin_keys_never_reach_disk(loaded: Loaded) -> None:
     for org in organizations(loaded.sim):
         assert files_containing([loaded.workdir], org.admin_key) == []
+
+
+def test_duckdb_checkpoints_during_the_load(loaded: Loaded) -> None:
+    # dlt's 1 GB threshold kept a whole slice in memory until the connection closed.
+    pipeline = make_pipeline(settings_for(loaded.sim, loaded.server.base_url, loaded.workdir))
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql("select current_setting('checkpoint_threshold')")
+    assert rows == [("15.2 MiB",)]

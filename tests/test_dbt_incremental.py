@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -141,3 +141,73 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
             f"{relation}: incremental run differs from --full-refresh\n"
             f"only incremental: {only_incremental}\nonly full refresh: {only_full}"
         )
+
+
+# More than the anomaly mart reaches back (8 weeks of baseline, a 28-day window, 2 episode days)
+# plus the lookback: an incremental run then reads only part of int_spend_daily.
+ANOMALY_HISTORY_DAYS = 100
+ANOMALY_SELECT = ("--select", "+mart_spend_anomalies")
+STRICTER = '{"anomaly_score_threshold": 5}'
+
+
+def _anomalies(duckdb_path: Path) -> dict[str, list[tuple]]:
+    return _rows(duckdb_path, ["marts.mart_spend_anomalies", "marts.mart_spend_anomalies__scored_through"])
+
+
+def _flags_before(duckdb_path: Path, day: date) -> int:
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        query = "select count(*) from marts.mart_spend_anomalies where spend_date < ?"
+        return con.execute(query, [day]).fetchone()[0]
+
+
+def test_anomaly_mart_rescores_only_changed_days_and_equals_full_refresh(tmp_path: Path) -> None:
+    sim = Simulator(SimulatorConfig(seed=7, now=NOW, history_days=ANOMALY_HISTORY_DAYS))
+    warehouse = Warehouse.create(tmp_path / "warehouse.duckdb", tmp_path)
+    orgs = tuple(Organization(org.org_id, org.org_id, org.admin_key) for org in sim.organizations)
+    with serve(sim) as server:
+        settings = LoaderSettings(
+            organizations=orgs,
+            base_url=server.base_url,
+            duckdb_path=warehouse.duckdb_path,
+            pipelines_dir=tmp_path / "pipelines",
+            now=sim.now,
+            backfill_days=ANOMALY_HISTORY_DAYS,
+        )
+        assert run_load(settings).ok
+        without_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+        history = warehouse.dbt("build", *ANOMALY_SELECT, *without_tests)
+        assert history.returncode == 0, history.stdout[-4000:]
+        recorded_before = _anomalies(warehouse.duckdb_path)["marts.mart_spend_anomalies__scored_through"]
+        sim.advance(days=1)
+        assert run_load(replace(settings, now=sim.now)).ok
+    daily = warehouse.dbt("run", *ANOMALY_SELECT)
+    assert daily.returncode == 0, daily.stdout[-4000:]
+    incremental = _anomalies(warehouse.duckdb_path)
+
+    # The daily run scored from the lookback before the recorded day on: a filter on literal dates.
+    target = Path(warehouse.env["DBT_TARGET_PATH"])
+    compiled = next(target.glob("compiled/**/mart_spend_anomalies.sql")).read_text()
+    first_scored = min(day for _, day, _ in recorded_before) - timedelta(days=3)
+    assert f"'{first_scored.isoformat()}'" in compiled, compiled[:2000]
+    recorded_after = incremental["marts.mart_spend_anomalies__scored_through"]
+    assert [(org, day) for org, day, _ in recorded_after] == [
+        (org, day + timedelta(days=1)) for org, day, _ in recorded_before
+    ]
+    kept = _flags_before(warehouse.duckdb_path, first_scored)
+    assert 0 < kept < len(incremental["marts.mart_spend_anomalies"]), "older flags kept, recent ones rescored"
+
+    full_path = tmp_path / "full.duckdb"
+    shutil.copy(warehouse.duckdb_path, full_path)
+    full_warehouse = Warehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
+    mart_only = ("--select", "mart_spend_anomalies")
+    full_run = full_warehouse.dbt("run", "--full-refresh", *mart_only)
+    assert full_run.returncode == 0, full_run.stdout[-4000:]
+    assert incremental == _anomalies(full_path)
+
+    # Other settings: the recorded ones no longer apply, so the next run rescores every day.
+    stricter = warehouse.dbt("run", *mart_only, "--vars", STRICTER)
+    assert stricter.returncode == 0, stricter.stdout[-4000:]
+    stricter_full = full_warehouse.dbt("run", "--full-refresh", *mart_only, "--vars", STRICTER)
+    assert stricter_full.returncode == 0, stricter_full.stdout[-4000:]
+    assert _anomalies(warehouse.duckdb_path) == _anomalies(full_path)
+    assert _flags_before(warehouse.duckdb_path, first_scored) < kept, "older days were rescored too"

@@ -14,16 +14,18 @@
     the day (fine-tuning training jobs, say), are bursty by nature: every series carries them
     apart in `intermittent_cost_usd` so that the seasonal rule judges the regular spend alone, and
     each is also a series of its own at a sixth level, project_line_item, judged by the sparse
-    rule. A line item first billed less than a window ago is not intermittent yet. The
-    classification of a day looks at that day and the days before it only, never after: a day's
-    row does not change when later days are loaded, so mart_spend_anomalies can rescore only the
-    days a run changes and still equal a full refresh.
+    rule. A line item first billed less than a window ago is judged on the days since then: its
+    first day is never intermittent, its second burst can be. A day's classification looks at
+    that day and the days before it only, never after: a day's row does not change when later
+    days are loaded, so mart_spend_anomalies can rescore only the days a run changes and still
+    equal a full refresh.
 -#}
 {#- A table: the anomaly mart and budget marts self-join it many times, the benchmarks read it. -#}
 {{ config(materialized='table') }}
-{%- set intermittent_share = var('anomaly_intermittent_active_share', 0.5) -%}
-{%- set intermittent_window_days = var('anomaly_intermittent_window_days', 28) -%}
-{%- set partial_latest_day = var('spend_latest_day_is_partial', true) -%}
+{%- set settings = spend_anomalies_settings() -%}
+{%- set intermittent_share = settings.intermittent_active_share -%}
+{%- set intermittent_window_days = settings.intermittent_window_days -%}
+{%- set partial_latest_day = settings.latest_day_is_partial -%}
 
 -- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
 -- dialect (case-insensitive) calls those quotes unnecessary.
@@ -129,8 +131,9 @@ intermittent_line_item_days as (
         spend_date
     from line_item_activity
     where
-        day_number - first_day_number >= {{ intermittent_window_days - 1 }}
-        and window_active_days < {{ intermittent_share }} * {{ intermittent_window_days }}
+        window_active_days < {{ intermittent_share }} * least(
+            day_number - first_day_number + 1, {{ intermittent_window_days }}
+        )
 
 ),
 

@@ -53,30 +53,39 @@
     episode guard and the 0.15 scale floor after the false flags of seeds 11, 13 and 17, whose
     scales sat at 0.10-0.13, checked on seeds 19 and 23, which had not been looked at).
 -#}
-{%- set threshold = var('anomaly_score_threshold', 3.5) -%}
-{%- set min_impact_usd = var('anomaly_min_impact_usd', 5) -%}
-{%- set baseline_weeks = var('anomaly_baseline_weeks', 8) -%}
-{%- set min_baseline_weeks = var('anomaly_min_baseline_weeks', 2) -%}
-{%- set window_days = var('anomaly_window_days', 28) -%}
-{%- set min_window_residuals = var('anomaly_min_window_residuals', 7) -%}
-{%- set min_history_days = var('anomaly_min_history_days', 28) -%}
-{%- set min_scale = var('anomaly_min_scale', 0.15) -%}
-{%- set sparse_zero_share = var('anomaly_sparse_zero_share', 0.5) -%}
-{%- set sparse_spike_factor = var('anomaly_sparse_spike_factor', 3) -%}
-{%- set new_series_min_usd = var('anomaly_new_series_min_usd', 25) -%}
-{%- set new_series_grace_days = var('anomaly_new_series_grace_days', 7) -%}
-{%- set max_similar_days = var('anomaly_max_similar_days', 1) -%}
-{%- set max_drivers = var('anomaly_max_drivers', 3) -%}
-{%- set child_min_project_score = var('anomaly_child_min_project_score', threshold / 2) -%}
-{%- set child_min_score = var('anomaly_child_min_score', 1.5 * threshold) -%}
-{%- set child_new_series_min_share = var('anomaly_child_new_series_min_share', 0.2) -%}
-{%- set episode_days = var('anomaly_episode_days', 2) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ spend_anomalies_delete_rescored() }}",
+    post_hook="{{ spend_anomalies_record_scored() }}",
+) }}
+{#- Incremental: a run rescores the days it can have changed (macros/spend_anomalies_incremental.sql). -#}
+{%- set settings = spend_anomalies_settings() -%}
+{%- set threshold = settings.threshold -%}
+{%- set min_impact_usd = settings.min_impact_usd -%}
+{%- set baseline_weeks = settings.baseline_weeks -%}
+{%- set min_baseline_weeks = settings.min_baseline_weeks -%}
+{%- set window_days = settings.window_days -%}
+{%- set min_window_residuals = settings.min_window_residuals -%}
+{%- set min_history_days = settings.min_history_days -%}
+{%- set min_scale = settings.min_scale -%}
+{%- set sparse_zero_share = settings.sparse_zero_share -%}
+{%- set sparse_spike_factor = settings.sparse_spike_factor -%}
+{%- set new_series_min_usd = settings.new_series_min_usd -%}
+{%- set new_series_grace_days = settings.new_series_grace_days -%}
+{%- set max_similar_days = settings.max_similar_days -%}
+{%- set max_drivers = settings.max_drivers -%}
+{%- set child_min_project_score = settings.child_min_project_score -%}
+{%- set child_min_score = settings.child_min_score -%}
+{%- set child_new_series_min_share = settings.child_new_series_min_share -%}
+{%- set episode_days = settings.episode_days -%}
 
 with
 
 int_spend_daily as (
 
     select * from {{ ref('int_spend_daily') }}
+    where {{ spend_anomalies_rescored('org_id', 'spend_date', spend_anomalies_reach_days()) }}
 
 ),
 
@@ -655,6 +664,7 @@ final as (
             anomalies.series_id = top_users.series_id
             and anomalies.day_number = top_users.day_number
             and top_users.user_rank = 1
+    where {{ spend_anomalies_rescored('anomalies.org_id', 'anomalies.spend_date') }}
 
 )
 

@@ -15,9 +15,13 @@
       date)) or org_id not in ('org-1'))`. Literals, not a subquery, so that every engine pushes the
       filter down into the staging views (below their "latest load per row_key" window, which is
       partitioned by organization and bucket for that reason) and into table scans: a daily run reads
-      a few days, however long the history;
+      a few days, however long the history. When every organization in the raw usage and cost
+      tables has the same bound (the daily case), the filter is that one range on the time
+      column, e.g. `charge_date >= cast('2026-03-07' as date)`;
     - `this_where`: which of the model's rows set the bounds (fct_openai_cost: its Usage rows, not
       credits that may be dated ahead);
+    - `reach_days`: the organizations' bounds that many days earlier, for the history that the
+      re-read days are computed from (int_spend_daily: the window of its intermittent rule);
     - `changed_since`: queries that return one column, the earliest day whose rows are out of date
       for a reason other than new data (a seed edited after the fact), or null. Days from there on
       are re-read for every organization;
@@ -29,15 +33,17 @@
     so DuckDB can prune row groups by their min/max). -#}
 
 {% macro lookback_predicate(
-    org_column, time_column, time_type, this_org_column, this_time_column, changed_since=[], this_where='1 = 1'
+    org_column, time_column, time_type, this_org_column, this_time_column, changed_since=[], this_where='1 = 1',
+    reach_days=0
 ) -%}
     {{ return(adapter.dispatch('lookback_predicate', 'openai_finops')(
-        org_column, time_column, time_type, this_org_column, this_time_column, changed_since, this_where
+        org_column, time_column, time_type, this_org_column, this_time_column, changed_since, this_where,
+        reach_days
     )) }}
 {%- endmacro %}
 
 {% macro default__lookback_predicate(
-    org_column, time_column, time_type, this_org_column, this_time_column, changed_since, this_where
+    org_column, time_column, time_type, this_org_column, this_time_column, changed_since, this_where, reach_days
 ) -%}
     {%- if time_type not in ('date', 'timestamp') -%}
         {{ exceptions.raise_compiler_error(
@@ -45,7 +51,7 @@
         ) }}
     {%- endif -%}
     {%- set sql_type = 'date' if time_type == 'date' else dbt.type_timestamp() -%}
-    {%- set lookback = -1 * var('lookback_days') -%}
+    {%- set lookback = -1 * (var('lookback_days') + reach_days) -%}
     {%- if this is none or not is_incremental() -%}
         {#- `this` is none in a unit test without a `this` fixture: a full refresh -#}
         1 = 1
@@ -93,17 +99,48 @@
         {%- else -%}
             {%- do terms.append(org_column ~ ' not in (' ~ orgs | join(', ') ~ ')') -%}
         {%- endif -%}
+        {%- set org_starts = bounds.rows | rejectattr(1, 'none') | map(attribute=1) | map('string') | list -%}
+        {%- set starts = org_starts[:] -%}
         {%- for query in changed_since -%}
             {%- set changed = run_query(query) -%}
             {%- if changed.rows | length > 0 and changed.rows[0][0] is not none -%}
+                {%- do starts.append(changed.rows[0][0] | string) -%}
                 {%- do terms.append(
                     time_column ~ ' >= cast(' ~ openai_finops.sql_string_literal(changed.rows[0][0] | string)
                     ~ ' as ' ~ sql_type ~ ')'
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
-        ({{ terms | join('\n        or ') }})
+        {%- set bounded_orgs = bounds.rows | rejectattr(1, 'none') | map(attribute=0) | list -%}
+        {%- set unbounded_orgs = openai_finops.loaded_org_ids() | reject('in', bounded_orgs) | list -%}
+        {%- if org_starts | unique | list | length == 1 and unbounded_orgs | length == 0 -%}
+            {#- The daily case: every loaded organization has the same bound. The terms above then
+                say no more than one range on the time column, which the engine applies while it
+                scans (DuckDB reads only the matching rows' other columns); a condition on the
+                organization and the time together made it read every column of every row first (a
+                year-long usage_completions: 3.9M rows to keep 51k, 3 s against 0.6 s). ISO text:
+                the least is the earliest. -#}
+            {{ time_column }} >= cast({{ openai_finops.sql_string_literal(starts | min) }} as {{ sql_type }})
+        {%- else -%}
+            ({{ terms | join('\n        or ') }})
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The organizations in the raw usage and cost tables: every organization the loader has loaded. -#}
+{% macro loaded_org_ids() -%}
+    {%- set selects = [] -%}
+    {%- for node in graph.sources.values()
+        if node.source_name == 'openai_raw' and (node.name.startswith('usage_') or node.name == 'costs') -%}
+        {%- set relation = adapter.get_relation(node.database, node.schema, node.identifier) -%}
+        {%- if relation is not none -%}
+            {%- do selects.append('select distinct org_id from ' ~ relation) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects | length == 0 -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(run_query(selects | join(' union ')).columns[0].values() | list) }}
 {%- endmacro %}
 
 {#- A text value as a quoted SQL literal (single quotes doubled). -#}

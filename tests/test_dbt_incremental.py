@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 HISTORY_DAYS = 8
 # The selection that holds every incremental model (the others are tables or views).
-SELECT = ("--select", "+fct_openai_cost_allocated", "+mart_cost_reconciliation")
+SELECT = ("--select", "+fct_openai_cost_allocated", "+mart_cost_reconciliation", "int_spend_daily")
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
             "fct_openai_cost",
             "fct_openai_cost_allocated",
             "mart_cost_reconciliation",
+            "int_spend_daily",
         } <= names, names
         # A day later the loader re-reads the lookback window (restated by the simulator) and
         # backfills an organization the models have not seen yet.
@@ -151,7 +152,14 @@ STRICTER = '{"anomaly_score_threshold": 5}'
 
 
 def _anomalies(duckdb_path: Path) -> dict[str, list[tuple]]:
-    return _rows(duckdb_path, ["marts.mart_spend_anomalies", "marts.mart_spend_anomalies__scored_through"])
+    return _rows(
+        duckdb_path,
+        [
+            "intermediate.int_spend_daily",
+            "marts.mart_spend_anomalies",
+            "marts.mart_spend_anomalies__scored_through",
+        ],
+    )
 
 
 def _flags_before(duckdb_path: Path, day: date) -> int:
@@ -200,7 +208,9 @@ def test_anomaly_mart_rescores_only_changed_days_and_equals_full_refresh(tmp_pat
     shutil.copy(warehouse.duckdb_path, full_path)
     full_warehouse = Warehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
     mart_only = ("--select", "mart_spend_anomalies")
-    full_run = full_warehouse.dbt("run", "--full-refresh", *mart_only)
+    full_run = full_warehouse.dbt(
+        "run", "--full-refresh", "--select", "int_spend_daily", "mart_spend_anomalies"
+    )
     assert full_run.returncode == 0, full_run.stdout[-4000:]
     assert incremental == _anomalies(full_path)
 

@@ -20,12 +20,23 @@
     days are loaded, so mart_spend_anomalies can rescore only the days a run changes and still
     equal a full refresh.
 -#}
-{#- A table: the anomaly mart and budget marts self-join it many times, the benchmarks read it. -#}
-{{ config(materialized='table') }}
+{#- Incremental like the facts it reads (macros/incremental_lookback.sql): a run recomputes, per
+    organization, the days from `lookback_days` before its latest day on, from the costs of those
+    days and of the intermittent window before them; a series' first day comes from the rows
+    already built when it is older than that. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['org_id', 'spend_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
 {%- set settings = spend_anomalies_settings() -%}
 {%- set intermittent_share = settings.intermittent_active_share -%}
 {%- set intermittent_window_days = settings.intermittent_window_days -%}
 {%- set partial_latest_day = settings.latest_day_is_partial -%}
+{%- set recomputed_days = lookback_predicate('org_id', 'spend_date', 'date', 'org_id', 'spend_date') -%}
 
 -- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
 -- dialect (case-insensitive) calls those quotes unnecessary.
@@ -88,7 +99,7 @@ org_days as (
 
 ),
 
--- a project's line item per day it was billed
+-- a project's line item per day it was billed, in the recomputed days and the window before them
 line_item_days as (
 
     select
@@ -98,8 +109,24 @@ line_item_days as (
         spend_date,
         {{ anomalies_day_number('spend_date') }} as day_number
     from costs
+    where {{ lookback_predicate(
+        'org_id', 'spend_date', 'date', 'org_id', 'spend_date', reach_days=intermittent_window_days - 1
+    ) }}
     group by org_id, project_id, line_item, spend_date
     having count(case when cost_usd <> 0 then 1 end) > 0
+
+),
+
+line_item_first_days as (
+
+    select
+        org_id,
+        project_id,
+        line_item,
+        {{ anomalies_day_number('min(spend_date)') }} as first_day_number
+    from costs
+    where cost_usd <> 0
+    group by org_id, project_id, line_item
 
 ),
 
@@ -107,18 +134,23 @@ line_item_days as (
 line_item_activity as (
 
     select
-        org_id,
-        project_id,
-        line_item,
-        spend_date,
+        line_item_days.org_id,
+        line_item_days.project_id,
+        line_item_days.line_item,
+        line_item_days.spend_date,
         count(*) over (
-            partition by org_id, project_id, line_item
-            order by day_number
+            partition by line_item_days.org_id, line_item_days.project_id, line_item_days.line_item
+            order by line_item_days.day_number
             range between {{ intermittent_window_days - 1 }} preceding and current row
         ) as window_active_days,
-        min(day_number) over (partition by org_id, project_id, line_item) as first_day_number,
-        day_number
+        line_item_first_days.first_day_number,
+        line_item_days.day_number
     from line_item_days
+    inner join line_item_first_days
+        on
+            line_item_days.org_id = line_item_first_days.org_id
+            and line_item_days.project_id = line_item_first_days.project_id
+            and line_item_days.line_item = line_item_first_days.line_item
 
 ),
 
@@ -137,39 +169,53 @@ intermittent_line_item_days as (
 
 ),
 
+recomputed_costs as (
+
+    select * from costs
+    where {{ recomputed_days }}
+
+),
+
+recomputed_user_costs as (
+
+    select * from user_costs
+    where {{ recomputed_days }}
+
+),
+
 classified_costs as (
 
     select
-        costs.*,
+        recomputed_costs.*,
         case
-            when intermittent_line_item_days.line_item is not null then costs.cost_usd
+            when intermittent_line_item_days.line_item is not null then recomputed_costs.cost_usd
             else 0
         end as intermittent_cost_usd
-    from costs
+    from recomputed_costs
     left join intermittent_line_item_days
         on
-            costs.org_id = intermittent_line_item_days.org_id
-            and costs.project_id = intermittent_line_item_days.project_id
-            and costs.line_item = intermittent_line_item_days.line_item
-            and costs.spend_date = intermittent_line_item_days.spend_date
+            recomputed_costs.org_id = intermittent_line_item_days.org_id
+            and recomputed_costs.project_id = intermittent_line_item_days.project_id
+            and recomputed_costs.line_item = intermittent_line_item_days.line_item
+            and recomputed_costs.spend_date = intermittent_line_item_days.spend_date
 
 ),
 
 classified_user_costs as (
 
     select
-        user_costs.*,
+        recomputed_user_costs.*,
         case
-            when intermittent_line_item_days.line_item is not null then user_costs.cost_usd
+            when intermittent_line_item_days.line_item is not null then recomputed_user_costs.cost_usd
             else 0
         end as intermittent_cost_usd
-    from user_costs
+    from recomputed_user_costs
     left join intermittent_line_item_days
         on
-            user_costs.org_id = intermittent_line_item_days.org_id
-            and user_costs.project_id = intermittent_line_item_days.project_id
-            and user_costs.line_item = intermittent_line_item_days.line_item
-            and user_costs.spend_date = intermittent_line_item_days.spend_date
+            recomputed_user_costs.org_id = intermittent_line_item_days.org_id
+            and recomputed_user_costs.project_id = intermittent_line_item_days.project_id
+            and recomputed_user_costs.line_item = intermittent_line_item_days.line_item
+            and recomputed_user_costs.spend_date = intermittent_line_item_days.spend_date
 
 ),
 
@@ -274,30 +320,64 @@ series_costs as (
 
 ),
 
+-- each series' first day with spend: in the recomputed days, or in the rows already built when
+-- it is older than those days
+series_first_dates as (
+
+    select
+        series_level,
+        series_id,
+        org_id,
+        project_id,
+        model,
+        api_key_id,
+        user_id,
+        min(spend_date) as series_first_date
+    from series_costs
+    where cost_usd <> 0
+    group by series_level, series_id, org_id, project_id, model, api_key_id, user_id
+    {%- if is_incremental() %}
+
+    union all
+
+    select distinct
+        series_level,
+        series_id,
+        org_id,
+        project_id,
+        model,
+        api_key_id,
+        user_id,
+        series_first_date
+    from {{ this }}
+    where not ({{ lookback_predicate('org_id', 'series_first_date', 'date', 'org_id', 'spend_date') }})
+    {%- endif %}
+
+),
+
 series_bounds as (
 
     select
-        series_costs.series_level,
-        series_costs.series_id,
-        series_costs.org_id,
-        series_costs.project_id,
-        series_costs.model,
-        series_costs.api_key_id,
-        series_costs.user_id,
+        series_first_dates.series_level,
+        series_first_dates.series_id,
+        series_first_dates.org_id,
+        series_first_dates.project_id,
+        series_first_dates.model,
+        series_first_dates.api_key_id,
+        series_first_dates.user_id,
         org_days.latest_date,
-        min(series_costs.spend_date) as series_first_date
-    from series_costs
+        min(series_first_dates.series_first_date) as series_first_date
+    from series_first_dates
     inner join org_days
-        on series_costs.org_id = org_days.org_id
-    where series_costs.cost_usd <> 0
+        on series_first_dates.org_id = org_days.org_id
     group by
-        series_costs.series_level,
-        series_costs.series_id,
-        series_costs.org_id,
-        series_costs.project_id,
-        series_costs.model,
-        series_costs.api_key_id,
-        series_costs.user_id,
+        series_first_dates.series_level,
+        series_first_dates.series_id,
+        series_first_dates.org_id,
+        series_first_dates.project_id,
+        series_first_dates.model,
+        series_first_dates.api_key_id,
+        series_first_dates.user_id,
         org_days.latest_date
 
 ),
@@ -360,6 +440,7 @@ final as (
         on
             spine.series_id = series_costs.series_id
             and spine.spend_date = series_costs.spend_date
+    where {{ lookback_predicate('spine.org_id', 'spine.spend_date', 'date', 'org_id', 'spend_date') }}
 
 )
 

@@ -161,6 +161,8 @@ same_weekday_history as (
         on
             scored.series_id = history.series_id
             and history.day_number = scored.day_number - week_offsets.days_back
+    -- residuals are needed for the windows of the rescored days and of the episode days before them
+    where {{ spend_anomalies_rescored('scored.org_id', 'scored.spend_date', window_days + episode_days) }}
 
 ),
 
@@ -214,6 +216,8 @@ trailing_window as (
         on
             scored.series_id = scored_residuals.series_id
             and scored.day_number = scored_residuals.day_number
+    -- scores are needed for the rescored days and the episode days before them
+    where {{ spend_anomalies_rescored('scored.org_id', 'scored.spend_date', episode_days) }}
 
 ),
 
@@ -288,6 +292,7 @@ measured as (
         on
             series_days.series_id = window_spreads.series_id
             and series_days.day_number = window_spreads.day_number
+    where {{ spend_anomalies_rescored('series_days.org_id', 'series_days.spend_date', episode_days) }}
 
 ),
 

@@ -124,7 +124,7 @@
         scored_through date,
         settings {{ dbt.type_string() }}
     );
-    delete from {{ record }};
+    delete from {{ record }} where 1 = 1;
     insert into {{ record }} (org_id, scored_through, settings)
     select
         org_id,

@@ -12,6 +12,9 @@
       oldest day a score looks at;
     - deletes the mart's rows of the rescored days (pre-hook) and appends the new flags.
     A full refresh scores every day and rewrites the record.
+    Plain SQL in the hooks (create table if not exists, delete, insert select): the same on DuckDB
+    and PostgreSQL, tested on both; Snowflake and BigQuery accept it as written, untested here
+    (BigQuery runs a hook of several statements as a script).
 -#}
 
 {#- Every setting of the anomaly rules, with its default: one place, read by the model and recorded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import resource
@@ -25,6 +26,12 @@ LOAD_FILE_MAX_ROWS = 100_000
 # staging and final table, ~280 MB for a week of a large organization) until the checkpoint when
 # the connection closed, which needed ~200 MB more on top: the load step's peak.
 DUCKDB_CHECKPOINT_THRESHOLD = "16MB"
+# A checkpoint merges partly filled row groups (each slice leaves one per table) by rewriting up
+# to three of them in memory: +200 MB, more often the more slices a backfill has (a 90-day backfill
+# of a large organization peaked at 684 MB). Past this limit DuckDB spills to <warehouse>.tmp.
+DUCKDB_MEMORY_LIMIT = "128MB"
+# glibc's mallopt options (malloc.h).
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
 
 
 class LoadFailed(Exception):
@@ -56,7 +63,10 @@ def destination_for(settings: LoaderSettings) -> Any:
         credentials = DuckDbCredentials(
             str(settings.duckdb_path),
             # Statements run after dlt's global settings on each new connection, so this one wins.
-            statements=[f"SET GLOBAL checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'"],
+            statements=[
+                f"SET GLOBAL checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'",
+                f"SET GLOBAL memory_limit = '{DUCKDB_MEMORY_LIMIT}'",
+            ],
         )
         return dlt.destinations.duckdb(credentials=credentials)
     # Any other dlt destination by name; its credentials come from dlt config/secrets as usual.
@@ -68,6 +78,7 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     # Arrow's default allocator (mimalloc) keeps what it freed: slice after slice the process grew
     # by the pages it had converted. The system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
+    _return_freed_memory_to_the_system()
     # Report pages arrive as Arrow tables; stamp them with _dlt_load_id like the JSON tables are.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     # One resource at a time: round-robin keeps a parsed page of every endpoint alive at once.
@@ -80,6 +91,21 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
         dataset_name=settings.dataset_name,
         pipelines_dir=str(settings.pipelines_dir.resolve()),
     )
+
+
+def _return_freed_memory_to_the_system() -> None:
+    """Make glibc give back what the loader frees instead of keeping it for reuse.
+
+    By default a freed page body (tens of MB) raises glibc's mmap threshold, so later bodies come
+    from its heap and stay there, and every worker thread gets an arena of its own: the process
+    floor rose with each slice. No-op where the C library is not glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+    libc.mallopt(_M_ARENA_MAX, 2)
 
 
 def run_load(settings: LoaderSettings) -> RunResult:

@@ -154,6 +154,7 @@ def _hand_sql(con: Any) -> dict[str, int]:
             on parsed.org_id = keys.org_id and parsed.api_key_id = keys.id
         """
     )
+    latest = []
     selects = []
     for name in USAGE_TABLES:
         present = columns(f"usage_{name}")
@@ -172,9 +173,14 @@ def _hand_sql(con: Any) -> dict[str, int]:
             raw = renamed.get(column, column)
             cols.append(f"{raw} as {column}" if raw in present else f"null as {column}")
         live = "not coalesce(_loader_tombstone, false)" if "_loader_tombstone" in present else "true"
+        latest.append(
+            f"latest_{name} as (select {', '.join(cols)} from openai_raw.usage_{name} where {live} "
+            "qualify row_number() over (partition by row_key order by _dlt_load_id desc) = 1)"
+        )
+        # each endpoint's most detailed group-by set only (the cheapest way found: see the model)
         selects.append(
-            f"select {', '.join(cols)} from openai_raw.usage_{name} where {live} "
-            "qualify row_number() over (partition by row_key order by _dlt_load_id desc) = 1"
+            f"select * from latest_{name} "
+            f"where length(group_by) = (select max(length(group_by)) from latest_{name})"
         )
     key = ", ".join(
         f"coalesce(cast({c} as varchar), '')" for c in ("org_id", "endpoint", "bucket_start_at", *DIMENSIONS)
@@ -182,13 +188,10 @@ def _hand_sql(con: Any) -> dict[str, int]:
     con.execute(
         f"""
         create or replace table hand.fct_openai_usage as
-        with unioned as ({" union all by name ".join(selects)}),
-        most_detailed as (
-            select *, max(length(group_by)) over (partition by endpoint) as max_group_by_length from unioned
-        )
+        with {", ".join(latest)},
+        unioned as ({" union all by name ".join(selects)})
         select md5(concat_ws('|', {key})) as usage_id, *, cast(bucket_start_at as date) as usage_date
-        from most_detailed
-        where length(group_by) = max_group_by_length
+        from unioned
         """
     )
     return {

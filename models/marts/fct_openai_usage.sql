@@ -47,12 +47,20 @@
     {'name': 'web_search_calls', 'dims': user_level + ['context_level'], 'qty': ['num_model_requests', 'num_requests']},
 ] -%}
 
+{#- The lookback window (every bucket on a full refresh), rendered once for every endpoint; the
+    engines push it down into each endpoint's staging view. -#}
+{%- set in_lookback = lookback_predicate(
+    'usage_rows.org_id', 'usage_rows.bucket_start_at', 'timestamp', 'org_id', 'bucket_start_at',
+) -%}
+
 {#- One import CTE and one select per endpoint, all selects with the same column list. -#}
 {%- set imports = [] -%}
 {%- set selects = [] -%}
 {%- for endpoint in endpoints -%}
     {%- do imports.append(
-        'usage_' ~ endpoint.name ~ ' as (\n    select * from ' ~ ref('stg_openai__usage_' ~ endpoint.name) ~ '\n)'
+        'usage_' ~ endpoint.name ~ ' as (\n    select * from ' ~ ref('stg_openai__usage_' ~ endpoint.name)
+        ~ ' as usage_rows\n    where\n        usage_rows.bucket_width = '
+        ~ "'" ~ var('usage_bucket_width', '1d') ~ "'\n        and " ~ in_lookback ~ '\n)'
     ) -%}
     {%- set columns = [
         'org_id', "'" ~ endpoint.name ~ "' as endpoint", 'bucket_width', 'bucket_start_at', 'bucket_end_at', 'group_by',
@@ -67,10 +75,15 @@
             quantity if quantity in endpoint.qty else 'cast(null as ' ~ dbt.type_bigint() ~ ') as ' ~ quantity
         ) -%}
     {%- endfor -%}
+    {#- The loader asks each endpoint for every dimension it allows; should a table hold several
+        group-by sets, only the most detailed one (longest set) of the rows read is kept, so that
+        nothing is counted twice. A filter on each endpoint's own longest set, not a window over the
+        union: that window held every column of every row (20 s of a year's 50 s full refresh). -#}
     {%- do selects.append(
         'select\n        ' ~ columns | join(',\n        ')
         ~ '\n    from usage_' ~ endpoint.name
-        ~ "\n    where bucket_width = '" ~ var('usage_bucket_width', '1d') ~ "'"
+        ~ '\n    where ' ~ dbt.length('group_by') ~ ' = (select max(' ~ dbt.length('group_by') ~ ') from usage_'
+        ~ endpoint.name ~ ')'
     ) -%}
 {%- endfor %}
 
@@ -80,25 +93,6 @@ with
 
 unioned as (
     {{ selects | join('\n    union all\n    ') }}
-),
-
-{# the lookback window (every bucket on a full refresh); the engines push this filter down into
-    each endpoint's staging view -#}
-recent as (
-    select * from unioned
-    where {{ lookback_predicate(
-        'unioned.org_id', 'unioned.bucket_start_at', 'timestamp', 'org_id', 'bucket_start_at',
-    ) }}
-),
-
-{# The loader asks each endpoint for every dimension it allows; should a table hold several
-    group-by sets, only the most detailed one (longest set) is kept so that nothing is counted
-    twice. -#}
-most_detailed as (
-    select
-        *,
-        max({{ dbt.length('group_by') }}) over (partition by endpoint) as max_group_by_length
-    from recent
 ),
 
 final as (
@@ -115,8 +109,7 @@ final as (
         bucket_end_at,
         cast(bucket_start_at as date) as usage_date,
         {{ (dimensions.keys() | list + quantities) | join(',\n        ') }}
-    from most_detailed
-    where {{ dbt.length('group_by') }} = max_group_by_length
+    from unioned
 )
 
 select * from final

@@ -24,16 +24,10 @@ with source as (
     {{ select_source_columns(source('openai_raw', 'costs'), columns) }}
 ),
 
-{# row_key already names the organization and bucket; partitioning by them as well lets an
-    incremental model's filter on them reach the raw table below this window. -#}
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by org_id, bucket_start_at, row_key
-            order by {{ load_id_sort_key('dlt_load_id') }} desc
-        ) as load_rank
-    from source
+{# row_key already names the organization, bucket width and bucket; keying by them as well lets
+    an incremental model's filters on them reach the raw table. -#}
+newest as (
+    {{ newest_load_rows('source', ['org_id', 'bucket_width', 'bucket_start_at', 'row_key']) }}
 ),
 
 final as (
@@ -55,11 +49,9 @@ final as (
         organization_name,
         project_name,
         dlt_load_id
-    from ranked
-    where
-        load_rank = 1
-        -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
-        and not coalesce(is_loader_tombstone, false)
+    from newest
+    -- an empty-bucket marker the loader writes (and dlt normally deletes); never a result
+    where not coalesce(is_loader_tombstone, false)
 )
 
 select * from final

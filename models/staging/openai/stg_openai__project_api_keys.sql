@@ -22,14 +22,8 @@ with source as (
     {{ select_source_columns(source('openai_raw', 'project_api_keys'), columns) }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by org_id, project_id, api_key_id
-            order by {{ load_id_sort_key('dlt_load_id') }} desc
-        ) as load_rank
-    from source
+newest as (
+    {{ newest_load_rows('source', ['org_id', 'project_id', 'api_key_id']) }}
 ),
 
 final as (
@@ -50,8 +44,7 @@ final as (
         owner_service_account_id,
         owner_service_account_name,
         dlt_load_id
-    from ranked
-    where load_rank = 1
+    from newest
 )
 
 select * from final

@@ -14,14 +14,8 @@ with source as (
     {{ select_source_columns(source('openai_raw', 'project_service_accounts'), columns) }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by org_id, project_id, service_account_id
-            order by {{ load_id_sort_key('dlt_load_id') }} desc
-        ) as load_rank
-    from source
+newest as (
+    {{ newest_load_rows('source', ['org_id', 'project_id', 'service_account_id']) }}
 ),
 
 final as (
@@ -34,8 +28,7 @@ final as (
         role,
         created_at,
         dlt_load_id
-    from ranked
-    where load_rank = 1
+    from newest
 )
 
 select * from final

@@ -16,14 +16,8 @@ with source as (
     {{ select_source_columns(source('openai_raw', 'projects'), columns) }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by org_id, project_id
-            order by {{ load_id_sort_key('dlt_load_id') }} desc
-        ) as load_rank
-    from source
+newest as (
+    {{ newest_load_rows('source', ['org_id', 'project_id']) }}
 ),
 
 final as (
@@ -38,8 +32,7 @@ final as (
         external_key_id,
         residency,
         dlt_load_id
-    from ranked
-    where load_rank = 1
+    from newest
 )
 
 select * from final

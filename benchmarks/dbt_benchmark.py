@@ -16,8 +16,9 @@ in a child process of its own, so its peak memory (ru_maxrss from wait4) is that
   models and seeds only; on a large organization the data tests take most of the time);
 - dbt facts: `dbt run --full-refresh` of fct_openai_cost and fct_openai_usage with their parents;
 - hand SQL: the same two facts written by hand in DuckDB SQL from the raw tables (the floor): the
-  latest load of each row, the key-level or project-level costs of each day summed to the grain,
-  names and keys; the benchmark fails unless it holds the dbt facts' rows and totals;
+  latest load of each row, each endpoint's most detailed group-by set, the key-level or
+  project-level costs of each day summed to the grain, names and keys; the benchmark fails unless
+  it holds the dbt facts' rows and totals;
 - daily: the clock moves a day, then the loader loads the new day (plus its lookback) and
   `dbt build` runs incrementally, on a warehouse holding `--month-days` and one holding `--days`.
 

@@ -13,8 +13,8 @@
     - incremental run: the bounds are read from the model's own table when the model is compiled
       and written in as literals, e.g. `((org_id = 'org-1' and charge_date >= cast('2026-03-07' as
       date)) or org_id not in ('org-1'))`. Literals, not a subquery, so that every engine pushes the
-      filter down into the staging views (below their "latest load per row_key" window, which is
-      partitioned by organization and bucket for that reason) and into table scans: a daily run reads
+      filter down into the staging views (below their newest-load step, macros/newest_load_rows.sql,
+      keyed by organization and bucket for that reason) and into table scans: a daily run reads
       a few days, however long the history. When every organization in the raw usage and cost
       tables has the same bound (the daily case), the filter is that one range on the time
       column, e.g. `charge_date >= cast('2026-03-07' as date)`;

@@ -24,10 +24,10 @@
     where load_rank = 1
 {%- endmacro %}
 
-{#- DuckDB: the newest load of each key, joined back to its rows. A window over every column of a
-    year's completions (3.9M rows, 30 columns) costs DuckDB 8 to 12 s against 2 to 5 s for this
-    join, and filters on the keys (an incremental model's lookback) still reach the raw table on
-    both sides. A join keeps both copies of a row a resumed load package inserted twice; on DuckDB
+{#- DuckDB: the newest load of each key, joined back to its rows. The window sorts every column of
+    every row: a year's completions (3.9M rows, 30 columns) took DuckDB 8 to 13 s that way and 5 to
+    6 s this way, and filters on the keys (an incremental model's lookback) still reach the raw
+    table on both sides of the join. A join keeps both copies of a row a resumed load package inserted twice; on DuckDB
     the loader deletes those copies as the package completes (loader/pipeline.py,
     remove_duplicate_rows). The keys are never null (the loader's `nullable: false` columns). -#}
 {% macro duckdb__newest_load_rows(relation, keys) -%}

@@ -78,7 +78,7 @@
     {#- The loader asks each endpoint for every dimension it allows; should a table hold several
         group-by sets, only the most detailed one (longest set) of the rows read is kept, so that
         nothing is counted twice. A filter on each endpoint's own longest set, not a window over the
-        union: that window held every column of every row (20 s of a year's 50 s full refresh). -#}
+        union, which held every column of every row (a year's usage: 54 s with it, 35 s without). -#}
     {%- do selects.append(
         'select\n        ' ~ columns | join(',\n        ')
         ~ '\n    from usage_' ~ endpoint.name

@@ -85,6 +85,9 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
     # Files of bounded size: normalize and load then hold one file's rows, not a table's backfill.
     os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(LOAD_FILE_MAX_ROWS))
+    # A loaded package keeps its metadata, not its data files: they would pile up run after run
+    # (134 MB after a 90-day backfill) and are never read again.
+    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         destination=destination_for(settings),

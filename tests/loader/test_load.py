@@ -154,3 +154,10 @@ def test_duckdb_checkpoints_during_the_load(loaded: Loaded) -> None:
     with pipeline.sql_client() as client:
         rows = client.execute_sql("select current_setting('checkpoint_threshold')")
     assert rows == [("15.2 MiB",)]
+
+
+def test_loaded_packages_keep_no_data_files(loaded: Loaded) -> None:
+    packages = list((loaded.workdir / "pipelines").glob("*/load/loaded/*"))
+    assert packages, "the load left no package record"
+    jobs = [path for package in packages for path in (package / "completed_jobs").rglob("*")]
+    assert [path for path in jobs if path.is_file()] == []

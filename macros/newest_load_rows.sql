@@ -3,7 +3,7 @@
 
     The default ranks the rows (`row_number()` by load, newest first) and keeps the first of each
     key, so it also drops exact copies of a row left by an interrupted load package that resumed
-    (PostgreSQL, tested; Snowflake, BigQuery and Redshift run it unchanged). -#}
+    (tested on PostgreSQL; standard SQL that Snowflake, BigQuery and Redshift accept, untested). -#}
 {% macro newest_load_rows(relation, keys) -%}
     {%- if keys is string or keys | length == 0 -%}
         {{ exceptions.raise_compiler_error("newest_load_rows: `keys` must be a non-empty list of columns, got " ~ keys) }}
@@ -27,9 +27,10 @@
 {#- DuckDB: the newest load of each key, joined back to its rows. The window sorts every column of
     every row: a year's completions (3.9M rows, 30 columns) took DuckDB 8 to 13 s that way and 5 to
     6 s this way, and filters on the keys (an incremental model's lookback) still reach the raw
-    table on both sides of the join. A join keeps both copies of a row a resumed load package inserted twice; on DuckDB
-    the loader deletes those copies as the package completes (loader/pipeline.py,
-    remove_duplicate_rows). The keys are never null (the loader's `nullable: false` columns). -#}
+    table on both sides of the join. A join keeps both copies of a row that a resumed load package
+    inserted twice; on DuckDB the loader deletes those copies after every resumed package
+    (loader/pipeline.py, remove_duplicate_rows). The keys are never null (the loader's
+    `nullable: false` columns). -#}
 {% macro duckdb__newest_load_rows(relation, keys) -%}
     select {{ relation }}.*
     from {{ relation }}

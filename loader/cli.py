@@ -28,6 +28,7 @@ from loader.settings import (
     configured_organizations,
     duckdb_path_from_env,
     pipelines_dir_from_env,
+    retry_policy_from_config,
     select_organizations,
 )
 
@@ -244,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pipelines_dir=pipelines_dir_from_env(),
                 # The simulator has its own clock; load up to its "now", not the wall clock's.
                 now=getattr(simulator, "now", None),
+                retry=retry_policy_from_config(),
             )
             result = run_load(settings)
     except ConfigError as error:

@@ -39,6 +39,14 @@ class RequestFailed(LoaderError):
         self.status = status
 
 
+class InconsistentPaging(RequestFailed):
+    """A report's pages contradict themselves; the window read so far is not the whole window."""
+
+
+class NotJson(RequestFailed):
+    """A 200 that is not JSON: a sign-in page, a proxy, a wrong base URL. Retrying cannot help."""
+
+
 class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -86,6 +94,7 @@ class AdminApiClient:
             }
         )
         self.requests_made = 0
+        self._deadline = time.monotonic() + policy.organization_deadline
 
     def close(self) -> None:
         self.session.close()
@@ -130,6 +139,12 @@ class AdminApiClient:
 
     def _get_body(self, path: str, params: Params, where: str) -> bytes:
         """One GET: the body of a 200; _Retryable for what a retry may cure, errors otherwise."""
+        if time.monotonic() > self._deadline:
+            minutes = self.policy.organization_deadline / 60
+            raise RequestFailed(
+                f"{where}: the organization's deadline of {minutes:g} minutes has passed; "
+                "raise [sources.openai.http] organization_deadline_minutes if the API is just slow"
+            )
         self.requests_made += 1
         try:
             response = self.session.get(
@@ -156,27 +171,54 @@ class AdminApiClient:
             raise _Retryable(f"HTTP {status}", _retry_after_seconds(response))
         if status != 200:
             raise RequestFailed(f"{where}: HTTP {status}: {_mask(_error_message(response), key)}", status)
+        content_type = response.headers.get("Content-Type", "")
+        if "json" not in content_type.lower() or body.lstrip()[:1] == b"<":
+            # A body cut short in transit is retried; a page of HTML will not turn into JSON.
+            first_bytes = body[:120].decode("utf-8", "replace")
+            raise NotJson(
+                f"{where}: HTTP 200 but Content-Type {content_type or 'missing'!r}, not JSON; "
+                f"body starts {_mask(first_bytes, key)!r}. Check OPENAI_BASE_URL "
+                f"(now {self.base_url}) and any proxy between here and OpenAI.",
+                status,
+            )
         return body
 
-    def iter_report_pages(self, path: str, params: Params) -> Iterator[tuple[int, Iterator[dict[str, Any]]]]:
+    def iter_report_pages(
+        self, path: str, params: Params, max_pages: int | None = None
+    ) -> Iterator[tuple[int, Iterator[dict[str, Any]]]]:
         """Pages of a usage/costs report, each as an iterator of its buckets.
 
         `next_page` is followed with the identical query. A page is parsed one bucket at a time and
         never held whole: as Python objects a 1h page of a large organization takes hundreds of MB.
         A body found malformed part-way is fetched again and resumes after the buckets already
         handed out. Read a page's buckets before asking for the next page.
+
+        Paging always ends, and ends only at the last page: `has_more` without a cursor, a cursor
+        seen before, or more than `max_pages` pages raise InconsistentPaging, so the caller never
+        takes a window cut short for a whole one.
         """
         page_number = 1
         query = dict(params)
+        cursors: set[str] = set()
         while True:
             trailer: dict[str, Any] = {}
             buckets = self._report_buckets(path, query, page_number, trailer)
             yield page_number, buckets
             for _ in buckets:  # whatever the caller left unread: the trailer comes after them
                 pass
-            next_page = trailer.get("next_page")
-            if not trailer.get("has_more") or not next_page:
+            if trailer.get("has_more") is not True:
                 return
+            where = self._where(path, page_number)
+            next_page = trailer.get("next_page")
+            if not isinstance(next_page, str) or not next_page:
+                raise InconsistentPaging(f"{where}: has_more is true but next_page is {next_page!r}")
+            if next_page in cursors:
+                raise InconsistentPaging(f"{where}: next_page repeats a cursor already followed")
+            if max_pages is not None and page_number >= max_pages:
+                raise InconsistentPaging(
+                    f"{where}: still has_more after {page_number} pages, more than the window holds"
+                )
+            cursors.add(next_page)
             query = {**params, "page": next_page}
             page_number += 1
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import logging
 import os
 import resource
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import dlt
@@ -36,6 +40,10 @@ _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
 
 class LoadFailed(Exception):
     """The load itself (not one organization) failed; the CLI exits 1 with this message."""
+
+
+class LoaderBusy(LoadFailed):
+    """Another loader holds the pipeline folder."""
 
 
 @dataclass
@@ -111,7 +119,42 @@ def _return_freed_memory_to_the_system() -> None:
     libc.mallopt(_M_ARENA_MAX, 2)
 
 
+@contextlib.contextmanager
+def pipeline_lock(settings: LoaderSettings) -> Iterator[None]:
+    """One loader per pipeline folder: a second one stops at once, naming the one that runs.
+
+    An flock, not a bare file: the kernel releases it when its process dies, so the lock of a
+    killed loader is taken over without anyone deleting anything.
+    """
+    settings.pipelines_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.pipelines_dir / f"{settings.pipeline_name}.lock"
+    with open(path, "a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "another process"
+            raise LoaderBusy(
+                f"another loader is running on {settings.pipelines_dir} ({holder}); "
+                "wait for it to finish, or point OPENAI_FINOPS_PIPELINES_DIR elsewhere"
+            ) from None
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        lock_file.flush()
+        try:
+            yield
+        finally:
+            lock_file.truncate(0)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def run_load(settings: LoaderSettings) -> RunResult:
+    with pipeline_lock(settings):
+        return _run_load(settings)
+
+
+def _run_load(settings: LoaderSettings) -> RunResult:
     began = time.monotonic()
     pipeline = make_pipeline(settings)
     try:

@@ -59,13 +59,55 @@ class Organization:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
+    """Time limits of the HTTP client; `[sources.openai.http]` in .dlt/config.toml sets them.
+
+    A server that accepts and never answers costs at most read_timeout x max_attempts per
+    request (plus backoff), and an organization at most its deadline.
+    """
+
+    max_attempts: int = 5
     backoff_base: float = 0.5
     backoff_cap: float = 60.0
     # Multiplies every sleep (including Retry-After); tests set it tiny.
     sleep_scale: float = 1.0
     connect_timeout: float = 10.0
-    read_timeout: float = 120.0
+    read_timeout: float = 60.0
+    organization_deadline: float = 30 * 60.0  # seconds of requests per organization and run
+
+
+# Keys of [sources.openai.http] (or SOURCES__OPENAI__HTTP__<KEY>) and the RetryPolicy field each sets.
+HTTP_SETTINGS = {
+    "connect_timeout_seconds": "connect_timeout",
+    "read_timeout_seconds": "read_timeout",
+    "max_attempts": "max_attempts",
+    "organization_deadline_minutes": "organization_deadline",
+}
+
+
+def retry_policy_from_config() -> RetryPolicy:
+    """The HTTP limits from dlt's config providers; each must be a number above zero."""
+    values: dict[str, float] = {}
+    for key, attribute in HTTP_SETTINGS.items():
+        for provider in _providers():
+            if not provider.supports_sections:
+                continue
+            value, _ = provider.get_value(key, Any, None, "sources", "openai", "http")
+            if value is None:
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = 0.0
+            if number <= 0 or (attribute == "max_attempts" and number != int(number)):
+                raise ConfigError(
+                    f"[sources.openai.http] {key} = {value!r}: expected a "
+                    f"{'whole ' if attribute == 'max_attempts' else ''}number above 0"
+                )
+            values[attribute] = number * 60 if key.endswith("_minutes") else number
+            break
+    if "max_attempts" in values:
+        values["max_attempts"] = int(values["max_attempts"])
+    return RetryPolicy(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -99,6 +141,9 @@ class LoaderSettings:
             raise ConfigError(f"--start {self.start} is after --end {self.end}")
         if self.now is not None and self.now.tzinfo is None:
             raise ConfigError("now must be timezone-aware")
+        today = self.run_now().date()
+        if self.start and self.start > today:
+            raise ConfigError(f"--start {self.start} is after today ({today} UTC): nothing to load yet")
 
     def run_now(self) -> datetime:
         return (self.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)

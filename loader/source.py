@@ -80,6 +80,7 @@ class StreamOutcome:
     rows: int = 0
     completed: bool = False
     error: str | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -88,11 +89,19 @@ class RunReport:
 
     streams: list[StreamOutcome] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
     blocked_orgs: set[str] = field(default_factory=set)
 
     def fail(self, org: Organization, table: str, error: LoaderError) -> None:
         self.failures.append((org.label, table, str(error)))
         log.warning("%s", error)
+
+    def warn(self, org: Organization, table: str, message: str) -> None:
+        """Something is missing that leaves the bill whole; said once per organization and table."""
+        entry = (org.label, table, message)
+        if entry not in self.warnings:
+            self.warnings.append(entry)
+            log.warning("organization %s: %s", org.label, message)
 
     @property
     def failed_orgs(self) -> list[str]:
@@ -261,6 +270,16 @@ def _report_stream(
                 "group_by": list(dimensions),
             }
             yield from _fetch_window(run, org, endpoint, builder, declared, params, outcome)
+    except RequestFailed as error:
+        run.stream_failed(stream_id)
+        outcome.completed = False
+        warning = _degraded_stream_warning(endpoint, dimensions, error)
+        if warning is None:
+            outcome.error = str(error)
+            raise
+        outcome.warning = warning
+        run.report.warn(org, endpoint.table, warning)
+        return
     except LoaderError as error:
         outcome.error = str(error)
         outcome.completed = False
@@ -280,6 +299,25 @@ def _report_stream(
         outcome.rows - rows_before,
         time.monotonic() - began,
     )
+
+
+def _degraded_stream_warning(
+    endpoint: ReportEndpoint, dimensions: tuple[str, ...], error: RequestFailed
+) -> str | None:
+    """The warning for a refusal that leaves the bill whole; None when the stream has failed.
+
+    A 404 on a usage endpoint is one the organization does not have. A 400 on costs grouped by
+    API key is OpenAI refusing key grouping (it did for some organizations in 2026): the
+    project-level costs stream still carries the whole bill, only per-key costs are missing.
+    """
+    if error.status == 404 and endpoint is not COSTS_ENDPOINT:
+        return f"{endpoint.table}: HTTP 404, the organization has no such endpoint; nothing loaded for it"
+    if error.status == 400 and endpoint is COSTS_ENDPOINT and dimensions == COSTS_BY_KEY_GROUP_BY:
+        return (
+            "costs grouped by api_key_id refused (HTTP 400); the bill is loaded by project and line "
+            "item, per-key costs are unavailable and allocation uses usage shares"
+        )
+    return None
 
 
 def _chunks(start: int, end: int, max_days: int | None) -> Iterator[tuple[int, int]]:
@@ -304,7 +342,10 @@ def _fetch_window(
     cursor = start  # first bucket start not yet accounted for
     seen: set[int] = set()
     rows: Rows = []
-    for page_number, buckets in run.client(org).iter_report_pages(endpoint.path, params):
+    # Twice the pages the window's buckets fill, and two more: room for a server that pages short.
+    max_pages = 2 * -(-(end - start) // (step * params["limit"])) + 2
+    pages = run.client(org).iter_report_pages(endpoint.path, params, max_pages)
+    for page_number, buckets in pages:
         data_rows = 0
         for bucket in buckets:
             bucket_start = bucket["start_time"]

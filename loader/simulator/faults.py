@@ -8,7 +8,22 @@ from dataclasses import dataclass
 
 from loader.simulator.prng import unit
 
-KINDS = ("429", "500", "502", "503", "slow", "truncated", "malformed")
+KINDS = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "slow",
+    "truncated",
+    "malformed",
+    # Responses the field sends and the simulator's own endpoints never do:
+    "no_cursor",  # has_more: true with next_page: null
+    "repeat_cursor",  # next_page echoes the cursor just sent (a proxy caching one page)
+    "html",  # 200 with a text/html sign-in page (a corporate proxy, a wrong base URL)
+    "400",  # invalid_request_error, e.g. a grouping the organization is refused
+    "404",  # an endpoint the organization does not have
+    "poison",  # one cost amount that is no number ("NaN")
+)
 
 
 @dataclass
@@ -18,9 +33,12 @@ class Fault:
     retry_after: int | None = 1
     seconds: float = 2.0
     path_contains: str | None = None
+    query_contains: str | None = None
 
-    def matches(self, path: str) -> bool:
-        return self.path_contains is None or self.path_contains in path
+    def matches(self, path: str, query: str) -> bool:
+        return (self.path_contains is None or self.path_contains in path) and (
+            self.query_contains is None or self.query_contains in query
+        )
 
 
 @dataclass(frozen=True)
@@ -47,10 +65,12 @@ class FaultInjector:
         retry_after: int | None = 1,
         seconds: float = 2.0,
         path_contains: str | None = None,
+        query_contains: str | None = None,
     ) -> None:
-        """Fail the next `count` matching requests with `kind` (429/500/502/503/slow/truncated/malformed).
+        """Fail the next `count` matching requests with `kind` (one of KINDS).
 
-        `retry_after=None` sends a 429 without a Retry-After header.
+        `retry_after=None` sends a 429 without a Retry-After header; `query_contains` matches the
+        decoded query string (e.g. "api_key_id" for requests grouped by key).
         """
         _check(kind)
         if count < 1:
@@ -58,7 +78,7 @@ class FaultInjector:
         if retry_after is not None and retry_after < 1:
             raise ValueError("retry_after must be >= 1 second (or None for no header)")
         with self._lock:
-            self._queue.append(Fault(kind, count, retry_after, seconds, path_contains))
+            self._queue.append(Fault(kind, count, retry_after, seconds, path_contains, query_contains))
 
     def random(
         self,
@@ -89,10 +109,10 @@ class FaultInjector:
         with self._lock:
             return sum(f.remaining for f in self._queue)
 
-    def decide(self, path: str) -> FaultDecision | None:
+    def decide(self, path: str, query: str = "") -> FaultDecision | None:
         with self._lock:
             for fault in self._queue:
-                if fault.matches(path):
+                if fault.matches(path, query):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._queue.remove(fault)

@@ -23,6 +23,10 @@ from loader.simulator.world import Organization
 logger = logging.getLogger(__name__)
 
 _PROJECT_SUB = re.compile(r"^/v1/organization/projects/([^/]+)/(api_keys|service_accounts|users)$")
+_SIGN_IN_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in - Corporate Access</title></head>"
+    b'<body><form action="/login">Your session has expired. Please sign in.</form></body></html>'
+)
 _BAD_GATEWAY = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
@@ -99,13 +103,24 @@ class _App:
         self, org: Organization, path: str, raw: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, bytes]:
         """An authenticated request: injected faults first, then the endpoint."""
-        fault = self.sim.faults.decide(path)
+        query_text = "&".join(f"{name}={value}" for name, values in raw.items() for value in values)
+        fault = self.sim.faults.decide(path, query_text)
         kind = fault.kind if fault is not None else None
-        if fault is not None and kind in ("429", "500", "502", "503"):
+        if fault is not None and kind in ("429", "500", "502", "503", "html", "400", "404"):
             return self._fault_response(fault, headers)
         if fault is not None and kind == "slow":
             time.sleep(fault.seconds)
-        body = dumps(self._dispatch(org, path, Query(raw, scope=path)))
+        if kind == "repeat_cursor":  # a proxy that caches the first page: the cursor is ignored
+            raw = {name: values for name, values in raw.items() if name != "page"}
+        payload = self._dispatch(org, path, Query(raw, scope=path))
+        if kind == "no_cursor":  # a page cut short that says there is more, with no way to get it
+            data = payload.get("data") or []
+            payload.update(data=data[: max(1, len(data) // 2)], has_more=True, next_page=None)  # type: ignore[arg-type]
+        elif kind == "repeat_cursor":
+            payload.update(has_more=True, next_page=payload.get("next_page") or "page_cached_by_proxy")
+        elif kind == "poison":
+            _poison_first_amount(payload)
+        body = dumps(payload)
         if kind == "truncated":
             body = body[: max(1, len(body) * 2 // 3)]
         elif kind == "malformed":
@@ -155,6 +170,17 @@ class _App:
         elif fault.kind == "502":
             headers["Content-Type"] = "text/html"
             return 502, _BAD_GATEWAY
+        elif fault.kind == "html":
+            headers["Content-Type"] = "text/html; charset=utf-8"
+            return 200, _SIGN_IN_PAGE
+        elif fault.kind == "400":
+            err = ApiError(
+                400,
+                "Grouping by api_key_id is not supported for this organization.",
+                param="group_by",
+            )
+        elif fault.kind == "404":
+            err = ApiError(404, "Invalid URL (GET this endpoint is not available to your organization)")
         elif fault.kind == "503":
             err = ApiError(
                 503, "The engine is currently overloaded, please try again later.", type="server_error"
@@ -274,3 +300,12 @@ def serve(sim: Simulator, port: int = 0, host: str = "127.0.0.1") -> Iterator[Si
         yield server
     finally:
         server.stop()
+
+
+def _poison_first_amount(payload: dict[str, object]) -> None:
+    """Make the page's first cost amount "NaN": valid JSON, no valid amount."""
+    for bucket in payload.get("data") or []:  # type: ignore[attr-defined]
+        for result in bucket.get("results") or []:
+            if isinstance(result.get("amount"), dict):
+                result["amount"]["value"] = "NaN"
+                return

@@ -1,0 +1,216 @@
+"""Responses the field sends and the simulator's endpoints never do: nothing lost, stuck or endless."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from loader_testkit import FAST_RETRY, new_sim, organizations, settings_for, snapshot, warehouse_costs
+
+from loader.client import AdminApiClient, InconsistentPaging, NotJson, RequestFailed
+from loader.endpoints import COSTS_BY_KEY_GROUP_BY, COSTS_ENDPOINT, group_by_label
+from loader.pipeline import LoaderBusy, pipeline_lock, run_load
+from loader.settings import ConfigError, LoaderSettings, RetryPolicy, retry_policy_from_config
+from loader.simulator import serve
+from loader.summary import format_summary
+
+PROJECT_LEVEL = group_by_label(COSTS_ENDPOINT.group_by)
+KEY_LEVEL = group_by_label(COSTS_BY_KEY_GROUP_BY)
+
+
+def _total(db_path: Path, group_by: str) -> Decimal:
+    return sum(warehouse_costs(db_path, group_by).values(), Decimal(0))
+
+
+def _one_org(settings: LoaderSettings) -> LoaderSettings:
+    return replace(settings, organizations=settings.organizations[:1])
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("no_cursor", "has_more is true but next_page is None"),
+        ("repeat_cursor", "next_page repeats a cursor already followed"),
+    ],
+)
+def test_inconsistent_paging_deletes_nothing_and_fails_the_stream(
+    tmp_path: Path, kind: str, message: str
+) -> None:
+    sim = new_sim()
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path))
+        assert run_load(settings).ok
+        db = settings.duckdb_path
+        before = snapshot(db)
+        bill = _total(db, PROJECT_LEVEL)
+        assert bill > 0
+
+        # Re-read the whole history (as --start would) with every costs page inconsistent.
+        sim.faults.inject(kind, count=10_000, path_contains="/organization/costs")
+        again = replace(settings, start=(sim.now - timedelta(days=10)).date())
+        result = run_load(again)
+
+    assert not result.ok
+    failures = [(table, text) for _, table, text in result.report.failures]
+    assert failures and all(table == "costs" and message in text for table, text in failures)
+    assert _total(db, PROJECT_LEVEL) == bill  # to the cent: nothing of the window was replaced
+    after = snapshot(db)
+    assert after["costs"] == before["costs"]
+    assert after["usage_completions"] == before["usage_completions"]  # other streams went on
+    assert "failed organizations: " + settings.organizations[0].label in format_summary(result, again)
+
+
+def test_paging_beyond_what_the_window_holds_stops() -> None:
+    sim = new_sim()
+    sim.faults.inject("repeat_cursor", count=100, path_contains="/usage/completions")
+    org = organizations(sim)[0]
+    start = int((sim.now - timedelta(days=2)).timestamp()) // 86_400 * 86_400
+    params = {"start_time": start, "end_time": start + 86_400, "bucket_width": "1d", "limit": 1}
+    with serve(sim) as server:
+        client = AdminApiClient(org, server.base_url, FAST_RETRY)
+        # Distinct cursors each time would not be caught as repeats: the page cap still ends it.
+        client_pages = client.iter_report_pages("/organization/usage/completions", params, max_pages=1)
+        with pytest.raises(InconsistentPaging, match="still has_more after 1 pages"):
+            for _, buckets in client_pages:
+                list(buckets)
+    assert client.requests_made == 1
+
+
+def test_html_sign_in_page_fails_at_once_naming_content_type_and_base_url() -> None:
+    sim = new_sim()
+    sim.faults.inject("html", count=10, path_contains="/organization/users")
+    org = organizations(sim)[0]
+    with serve(sim) as server:
+        client = AdminApiClient(org, server.base_url, FAST_RETRY)
+        with pytest.raises(NotJson) as failure:
+            list(client.iter_list("/organization/users", {"limit": 100}))
+        text = str(failure.value)
+    assert client.requests_made == 1  # not retried
+    assert "Content-Type 'text/html; charset=utf-8', not JSON" in text
+    assert "body starts '<!DOCTYPE html><html><head><title>Sign in" in text
+    assert f"Check OPENAI_BASE_URL (now {server.base_url})" in text
+    assert org.admin_key not in text
+
+
+def test_refused_key_grouping_loads_the_whole_bill_and_warns_once(tmp_path: Path) -> None:
+    sim = new_sim()
+    sim.faults.inject("400", count=10_000, path_contains="/organization/costs", query_contains="api_key_id")
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path / "refused"))
+        result = run_load(settings)
+    clean_sim = new_sim()
+    with serve(clean_sim) as server:
+        clean = _one_org(settings_for(clean_sim, server.base_url, tmp_path / "clean"))
+        assert run_load(clean).ok
+
+    assert result.ok, result.report.failures
+    warnings = [(table, "api_key_id refused (HTTP 400)" in text) for _, table, text in result.report.warnings]
+    assert warnings == [("costs", True)]
+    db = settings.duckdb_path
+    assert _total(db, PROJECT_LEVEL) == _total(clean.duckdb_path, PROJECT_LEVEL) > 0
+    assert warehouse_costs(db, KEY_LEVEL) == {}
+    assert "per-key costs are unavailable" in format_summary(result, settings)
+
+
+def test_an_endpoint_the_organization_lacks_is_a_warning(tmp_path: Path) -> None:
+    sim = new_sim()
+    sim.faults.inject("404", count=10_000, path_contains="/usage/moderations")
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path))
+        result = run_load(settings)
+    assert result.ok, result.report.failures
+    assert [(table, "HTTP 404" in text) for _, table, text in result.report.warnings] == [
+        ("usage_moderations", True)
+    ]
+    tables = snapshot(settings.duckdb_path)
+    assert tables.get("usage_moderations", []) == []
+    assert tables["usage_completions"] and tables["costs"]
+
+
+def test_a_hanging_server_costs_at_most_read_timeout_times_attempts() -> None:
+    sim = new_sim()
+    sim.faults.inject("slow", count=3, seconds=1.5, path_contains="/organization/users")
+    org = organizations(sim)[0]
+    policy = RetryPolicy(max_attempts=2, read_timeout=0.3, backoff_base=0.01, backoff_cap=0.01)
+    with serve(sim) as server:
+        client = AdminApiClient(org, server.base_url, policy)
+        began = time.monotonic()
+        with pytest.raises(RequestFailed, match="gave up after 2 attempts: ReadTimeout"):
+            list(client.iter_list("/organization/users", {"limit": 100}))
+        elapsed = time.monotonic() - began
+    assert client.requests_made == 2
+    assert elapsed < 2 * 0.3 + 1.0  # the limits, plus slack for a loaded machine: not 2 x 1.5 s
+
+
+def test_the_organization_deadline_stops_its_requests() -> None:
+    sim = new_sim()
+    org = organizations(sim)[0]
+    with serve(sim) as server:
+        client = AdminApiClient(org, server.base_url, RetryPolicy(organization_deadline=0.0))
+        time.sleep(0.01)
+        with pytest.raises(RequestFailed, match="deadline of 0 minutes has passed"):
+            list(client.iter_list("/organization/users", {"limit": 100}))
+    assert client.requests_made == 0
+
+
+def test_http_limits_come_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert retry_policy_from_config() == RetryPolicy()
+    defaults = RetryPolicy()
+    assert (defaults.connect_timeout, defaults.read_timeout, defaults.max_attempts) == (10, 60, 5)
+    monkeypatch.setenv("SOURCES__OPENAI__HTTP__READ_TIMEOUT_SECONDS", "7.5")
+    monkeypatch.setenv("SOURCES__OPENAI__HTTP__MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("SOURCES__OPENAI__HTTP__ORGANIZATION_DEADLINE_MINUTES", "2")
+    policy = retry_policy_from_config()
+    assert (policy.read_timeout, policy.max_attempts, policy.organization_deadline) == (7.5, 3, 120.0)
+    monkeypatch.setenv("SOURCES__OPENAI__HTTP__MAX_ATTEMPTS", "lots")
+    with pytest.raises(ConfigError, match=r"max_attempts = 'lots': expected a whole number above 0"):
+        retry_policy_from_config()
+
+
+def test_start_after_today_is_refused() -> None:
+    sim = new_sim()
+    tomorrow = (sim.now + timedelta(days=1)).date()
+    with pytest.raises(ConfigError, match=f"--start {tomorrow} is after today .* nothing to load yet"):
+        LoaderSettings(organizations=organizations(sim), now=sim.now, start=tomorrow)
+
+
+def test_a_second_loader_on_the_same_folder_stops_at_once_naming_the_first(tmp_path: Path) -> None:
+    sim = new_sim()
+    settings = _one_org(settings_for(sim, "http://127.0.0.1:9", tmp_path))
+    with pipeline_lock(settings), pytest.raises(LoaderBusy) as busy:
+        run_load(settings)
+    holder = f"(pid {os.getpid()}, started "
+    assert f"another loader is running on {settings.pipelines_dir} {holder}" in str(busy.value)
+    with pipeline_lock(settings):  # released: the next run takes it
+        pass
+
+
+def test_the_lock_of_a_killed_loader_is_taken_over(tmp_path: Path) -> None:
+    sim = new_sim()
+    settings = _one_org(settings_for(sim, "http://127.0.0.1:9", tmp_path))
+    settings.pipelines_dir.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, fcntl; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX);"
+            " f.write('pid dead'); f.flush(); print('locked', flush=True); time.sleep(60)",
+            str(settings.pipelines_dir / f"{settings.pipeline_name}.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(LoaderBusy, match=r"\(pid dead\)"), pipeline_lock(settings):
+        pass
+    holder.kill()
+    holder.wait()
+    with pipeline_lock(settings):
+        assert f"pid {os.getpid()}" in (settings.pipelines_dir / "openai_finops.lock").read_text()

@@ -61,6 +61,9 @@ class BucketRows:
         self.is_costs = is_costs
         self.step = BUCKET_SECONDS[width]
         self._prefix = f"{org_id}|{table}|{width}|{group_by}|"
+        # Results whose values cannot load (see quarantine_reason), as rows of `rejected_rows`.
+        self.rejected: list[dict[str, Any]] = []
+        self.request_window: tuple[int, int] = (0, 0)
 
     def _base(self, start: int, end: int) -> dict[str, Any]:
         return {
@@ -75,8 +78,13 @@ class BucketRows:
         digest = hashlib.blake2b(f"{self._prefix}{start}|{identity}".encode(), digest_size=16)
         return digest.hexdigest()
 
-    def bucket(self, bucket: dict[str, Any]) -> list[dict[str, Any]]:
+    def bucket(self, bucket: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The bucket's rows; None when a value in it was quarantined and the bucket is kept as is.
+
+        Replacing a bucket without one of its lines would delete that line's loaded value.
+        """
         start, end = bucket["start_time"], bucket["end_time"]
+        quarantined = False
         base = self._base(start, end)
         base["row_key"] = ""  # placeholder: keeps the column order of the architecture doc
         rows: list[dict[str, Any]] = []
@@ -86,6 +94,11 @@ class BucketRows:
                 continue
             if self.is_costs:
                 result = _exact_costs(result)
+                problem = quarantine_reason(result)
+                if problem is not None:
+                    self._reject(start, end, *problem)
+                    quarantined = True
+                    continue
             row = base.copy()
             # Identity = every text/boolean top-level value; absent and null hash alike (quirk #5).
             parts: list[str] = []
@@ -106,7 +119,25 @@ class BucketRows:
                 identity = f"{identity}#{occurrence}"
             row["row_key"] = self._key(start, identity)
             rows.append(row)
-        return rows
+        return None if quarantined else rows
+
+    def _reject(self, start: int, end: int, field_name: str, value: Any, reason: str) -> None:
+        self.rejected.append(
+            {
+                "org_id": self.org_id,
+                "table_name": self.table,
+                "bucket_width": self.width,
+                "group_by": self.group_by,
+                "request_start_at": utc(self.request_window[0]),
+                "request_end_at": utc(self.request_window[1]),
+                "bucket_start_at": utc(start),
+                "bucket_end_at": utc(end),
+                "field": field_name,
+                "value": repr(value)[:200],
+                "reason": reason,
+                "rejected_at": datetime.now(UTC),
+            }
+        )
 
     def tombstones(self, starts: range, window_end: int) -> Iterator[dict[str, Any]]:
         for start in starts:
@@ -114,6 +145,29 @@ class BucketRows:
             row["row_key"] = self._key(start, "<empty bucket>")
             row[TOMBSTONE_COLUMN] = True
             yield row
+
+
+# decimal(38, 18) holds 20 digits before the point, decimal(38, 9) 29.
+_COST_DECIMAL_LIMITS = {"amount.value": Decimal(10) ** 20, "quantity": Decimal(10) ** 29}
+
+
+def quarantine_reason(result: dict[str, Any]) -> tuple[str, Any, str] | None:
+    """(field, value, reason) when a cost result cannot load as sent; None when it can.
+
+    One such value would fail the load package of every table in the slice, so it is set aside.
+    """
+    amount = result.get("amount")
+    if not isinstance(amount, dict) or "value" not in amount:
+        return "amount", amount, "missing: a cost result needs amount.value"
+    values = {"amount.value": amount["value"], "quantity": result.get("quantity")}
+    for field_name, value in values.items():
+        if value is None and field_name == "quantity":
+            continue
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return field_name, value, "not a finite number"
+        if abs(value) >= _COST_DECIMAL_LIMITS[field_name]:
+            return field_name, value, "out of the decimal's range"
+    return None
 
 
 def _exact_costs(result: dict[str, Any]) -> dict[str, Any]:

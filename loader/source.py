@@ -67,6 +67,8 @@ ARROW_CHUNK_ROWS = 20_000
 # Costs pages may hold 180 days; at key level that is millions of rows for a large organization.
 # A week per query, like a page of 1h usage, keeps memory flat however long the backfill.
 COSTS_QUERY_DAYS = 7
+# Values the API sent that cannot load (not a number, out of range, missing), one row each.
+REJECTED_TABLE = "rejected_rows"
 
 
 @dataclass
@@ -90,6 +92,7 @@ class RunReport:
     streams: list[StreamOutcome] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
+    quarantined: dict[str, int] = field(default_factory=dict)  # org label -> values set aside
     blocked_orgs: set[str] = field(default_factory=set)
 
     def fail(self, org: Organization, table: str, error: LoaderError) -> None:
@@ -131,9 +134,11 @@ class RunContext:
         self._outcomes: dict[StreamId, StreamOutcome] = {}
         self._failed: set[StreamId] = set()
         self._clients: dict[str, AdminApiClient] = {}
+        self.rejected: Rows = []  # quarantined values of the current slice, loaded with it
         self._projects: dict[str, Rows | LoaderError] = {}
 
     def start_slice(self) -> None:
+        self.rejected = []
         self.slice_number += 1
         self.slice_completed_any = False
         self.more_to_read = False
@@ -285,6 +290,8 @@ def _report_stream(
         outcome.completed = False
         run.stream_failed(stream_id)
         raise
+    finally:
+        _quarantine(run, org, endpoint.table, builder)
     last_bucket = floor_to_bucket(slice_end - 1, width)
     state[stream_key] = {"last_bucket_start": max(previous or last_bucket, last_bucket)}
     outcome.completed = run.slice_read(stream_id, slice_end, end)
@@ -299,6 +306,26 @@ def _report_stream(
         outcome.rows - rows_before,
         time.monotonic() - began,
     )
+
+
+def _quarantine(run: RunContext, org: Organization, table: str, builder: BucketRows) -> None:
+    """Hand the stream's rejected values to the run; a cost value set aside leaves the bill short."""
+    if not builder.rejected:
+        return
+    run.rejected.extend(builder.rejected)
+    days = sorted({row["bucket_start_at"].date().isoformat() for row in builder.rejected})
+    fields = sorted({f"{row['field']}={row['value']}" for row in builder.rejected})
+    run.report.quarantined[org.label] = run.report.quarantined.get(org.label, 0) + len(builder.rejected)
+    run.report.failures.append(
+        (
+            org.label,
+            table,
+            f"{len(builder.rejected)} value(s) could not be loaded ({', '.join(fields[:3])}) and are "
+            f"in {run.settings.dataset_name}.{REJECTED_TABLE}; the bucket(s) of {', '.join(days[:5])} "
+            "keep what was loaded before, so the bill is incomplete there",
+        )
+    )
+    builder.rejected = []
 
 
 def _degraded_stream_warning(
@@ -339,6 +366,7 @@ def _fetch_window(
 ) -> Iterator[pa.Table]:
     """One query's pages as Arrow tables of at most ARROW_CHUNK_ROWS rows, tombstones included."""
     start, end, step = params["start_time"], params["end_time"], builder.step
+    builder.request_window = (start, end)
     cursor = start  # first bucket start not yet accounted for
     seen: set[int] = set()
     rows: Rows = []
@@ -355,6 +383,9 @@ def _fetch_window(
             if bucket_start > cursor:
                 rows.extend(builder.tombstones(range(cursor, bucket_start, step), end))
             bucket_rows = builder.bucket(bucket)
+            if bucket_rows is None:  # a value quarantined: the bucket keeps what was loaded before
+                cursor = max(cursor, bucket_start + step)
+                continue
             if bucket_rows:
                 rows.extend(bucket_rows)
                 data_rows += len(bucket_rows)
@@ -542,11 +573,33 @@ def openai_source(run: RunContext) -> list[DltResource]:
     resources.append(_costs_resource(run))
     resources.extend(_metadata_resources(run))
     names = {endpoint.table: endpoint.name for endpoint in USAGE_ENDPOINTS}
-    return [
+    selected = [
         resource
         for resource in resources
         if wanted is None or names.get(resource.name, resource.name) in wanted
     ]
+    # Last: extraction runs resources in order (fifo), so every value set aside is collected by now.
+    return [*selected, _rejected_rows_resource(run)]
+
+
+def _rejected_rows_resource(run: RunContext) -> DltResource:
+    def rejected_rows() -> Iterator[Rows]:
+        if run.rejected:
+            yield list(run.rejected)
+
+    return dlt.resource(
+        rejected_rows,
+        name=REJECTED_TABLE,
+        write_disposition="append",
+        columns={
+            "request_start_at": {"data_type": "timestamp", "nullable": False},
+            "request_end_at": {"data_type": "timestamp", "nullable": False},
+            "bucket_start_at": {"data_type": "timestamp", "nullable": False},
+            "bucket_end_at": {"data_type": "timestamp", "nullable": False},
+            "rejected_at": {"data_type": "timestamp", "nullable": False},
+            "value": {"data_type": "text", "nullable": True},
+        },
+    )
 
 
 def build_source(run: RunContext) -> DltSource:

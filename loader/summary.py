@@ -50,6 +50,8 @@ def format_summary(result: RunResult, settings: LoaderSettings) -> str:
     if not result.loaded:
         lines.append("nothing loaded: no endpoint completed")
     lines.append(f"duration: {result.duration_seconds:.1f} s")
+    for org, count in result.report.quarantined.items():
+        lines.append(f"quarantined {org}: {count} value(s) in {settings.dataset_name}.rejected_rows")
     for org, table, message in result.report.warnings:
         lines.append(f"warning {org} ({table}): {message}")
     failed = result.report.failed_orgs

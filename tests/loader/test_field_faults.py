@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from loader_testkit import FAST_RETRY, new_sim, organizations, settings_for, snapshot, warehouse_costs
 
@@ -214,3 +215,42 @@ def test_the_lock_of_a_killed_loader_is_taken_over(tmp_path: Path) -> None:
     holder.wait()
     with pipeline_lock(settings):
         assert f"pid {os.getpid()}" in (settings.pipelines_dir / "openai_finops.lock").read_text()
+
+
+def test_a_poison_value_is_quarantined_and_the_rest_of_the_page_loads(tmp_path: Path) -> None:
+    sim = new_sim()
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path))
+        assert run_load(settings).ok
+        db = settings.duckdb_path
+        clean = warehouse_costs(db, PROJECT_LEVEL)
+        # A re-read of 10 days, two weekly queries per costs stream; each query's first amount is "NaN".
+        sim.faults.inject("poison", count=10_000, path_contains="/organization/costs")
+        again = replace(settings, start=(sim.now - timedelta(days=10)).date())
+        result = run_load(again)
+        poisoned = warehouse_costs(db, PROJECT_LEVEL)
+        sim.faults.clear()
+        next_run = run_load(again)
+
+    assert not result.ok and next_run.ok
+    org = settings.organizations[0]
+    assert result.report.quarantined == {org.label: 4}
+    assert len(result.report.failures) == 2  # one per costs stream (project level, key level)
+    for _, table, message in result.report.failures:
+        assert table == "costs" and "2 value(s) could not be loaded (amount.value='NaN')" in message
+        assert "openai_raw.rejected_rows" in message and "the bill is incomplete there" in message
+    assert f"quarantined {org.label}: 4 value(s) in openai_raw.rejected_rows" in format_summary(result, again)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = con.execute(
+            "select group_by, field, value, reason, count(*) from openai_raw.rejected_rows "
+            "where org_id = ? and table_name = 'costs' and request_end_at > request_start_at group by all "
+            "order by group_by",
+            [org.org_id],
+        ).fetchall()
+    assert rejected == [
+        (KEY_LEVEL, "amount.value", "'NaN'", "not a finite number", 2),
+        (PROJECT_LEVEL, "amount.value", "'NaN'", "not a finite number", 2),
+    ]
+    # The poisoned buckets kept their loaded rows, the others were replaced by the same values.
+    assert poisoned == clean
+    assert warehouse_costs(db, PROJECT_LEVEL) == clean  # to the cent, after the next clean run

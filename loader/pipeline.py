@@ -162,14 +162,10 @@ def _run_load(settings: LoaderSettings) -> RunResult:
         pipeline.sync_destination()  # as dlt's run() does: the warehouse's state wins if newer
         # A killed run may have left extracted or normalized packages: load them first, exactly
         # as that run would have; their state was committed with them.
-        interrupted = pipeline.has_pending_data
-        if interrupted:
-            log.info("finishing the load packages of an interrupted run")
-            pipeline.normalize()
-            pipeline.load(workers=_load_workers(pipeline))
-            remove_duplicate_rows(pipeline)
-
         report = RunReport()
+        if pipeline.has_pending_data:
+            pipeline = _finish_or_drop_pending_packages(pipeline, report)
+
         run = RunContext(settings, report)
         loaded = False
         try:
@@ -188,6 +184,31 @@ def _run_load(settings: LoaderSettings) -> RunResult:
     if loaded:
         result.warehouse_rows = warehouse_row_counts(pipeline)
     return result
+
+
+def _finish_or_drop_pending_packages(pipeline: dlt.Pipeline, report: RunReport) -> dlt.Pipeline:
+    """Load what an interrupted run left, exactly as it would have; drop it if it cannot load.
+
+    A package that fails (a damaged file, a value the warehouse refuses) would otherwise fail
+    every later run. Dropping the local pipeline and taking the state back from the warehouse
+    forgets only what never loaded: its windows are read again, nothing loaded is touched.
+    """
+    log.info("finishing the load packages of an interrupted run")
+    try:
+        pipeline.normalize()
+        pipeline.load(workers=_load_workers(pipeline)).raise_on_failed_jobs()
+        remove_duplicate_rows(pipeline)
+        return pipeline
+    except Exception as error:
+        message = (
+            f"dropped load package(s) an earlier run left and that cannot load ({_describe(error)}); "
+            "their windows are read again, data already loaded is untouched"
+        )
+        report.warnings.append(("-", "pipeline", message))
+        log.warning("%s", message)
+    pipeline = pipeline.drop()
+    pipeline.sync_destination()
+    return pipeline
 
 
 def _load_slice(pipeline: dlt.Pipeline, run: RunContext) -> bool:

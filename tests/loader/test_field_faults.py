@@ -11,13 +11,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import dlt
 import duckdb
 import pytest
 from loader_testkit import FAST_RETRY, new_sim, organizations, settings_for, snapshot, warehouse_costs
 
 from loader.client import AdminApiClient, InconsistentPaging, NotJson, RequestFailed
 from loader.endpoints import COSTS_BY_KEY_GROUP_BY, COSTS_ENDPOINT, group_by_label
-from loader.pipeline import LoaderBusy, pipeline_lock, run_load
+from loader.pipeline import LoaderBusy, make_pipeline, pipeline_lock, run_load
 from loader.settings import ConfigError, LoaderSettings, RetryPolicy, retry_policy_from_config
 from loader.simulator import serve
 from loader.summary import format_summary
@@ -254,3 +255,31 @@ def test_a_poison_value_is_quarantined_and_the_rest_of_the_page_loads(tmp_path: 
     # The poisoned buckets kept their loaded rows, the others were replaced by the same values.
     assert poisoned == clean
     assert warehouse_costs(db, PROJECT_LEVEL) == clean  # to the cent, after the next clean run
+
+
+def test_a_package_that_cannot_load_is_dropped_and_the_next_run_recovers(tmp_path: Path) -> None:
+    sim = new_sim()
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path))
+        assert run_load(settings).ok
+        db = settings.duckdb_path
+        before = snapshot(db)
+        # A package left by a run that died while writing it: extracted, its data file damaged.
+        pipeline = make_pipeline(settings)
+        pipeline.extract(dlt.resource([{"org_id": "org-x", "amount": 1}], name="costs"))
+        [package] = pipeline.list_extracted_load_packages()
+        damaged = [
+            path for path in Path(pipeline.working_dir).rglob("*") if path.is_file() and package in str(path)
+        ]
+        damaged = [path for path in damaged if "new_jobs" in str(path) and "costs" in path.name]
+        assert damaged
+        for path in damaged:
+            path.write_bytes(b"\x00 not a load file \x00")
+        assert pipeline.has_pending_data
+        result = run_load(settings)
+
+    assert result.ok, result.report.failures
+    [(_, table, message)] = result.report.warnings
+    assert table == "pipeline" and message.startswith("dropped load package(s) an earlier run left")
+    assert snapshot(db) == before  # nothing lost, nothing of the damaged package loaded
+    assert not make_pipeline(settings).has_pending_data

@@ -94,6 +94,7 @@ class AdminApiClient:
             }
         )
         self.requests_made = 0
+        self.retries = 0
         self._deadline = time.monotonic() + policy.organization_deadline
 
     def close(self) -> None:
@@ -135,6 +136,7 @@ class AdminApiClient:
         if attempt >= self.policy.max_attempts:
             raise RequestFailed(f"{where}: gave up after {self.policy.max_attempts} attempts: {retry.reason}")
         log.debug("%s: %s; retry %d", where, retry.reason, attempt)
+        self.retries += 1
         self._sleep(attempt, retry.retry_after)
 
     def _get_body(self, path: str, params: Params, where: str) -> bytes:

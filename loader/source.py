@@ -93,6 +93,7 @@ class RunReport:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # org, table, message
     quarantined: dict[str, int] = field(default_factory=dict)  # org label -> values set aside
+    requests: dict[str, tuple[int, int]] = field(default_factory=dict)  # org label -> (requests, retries)
     blocked_orgs: set[str] = field(default_factory=set)
 
     def fail(self, org: Organization, table: str, error: LoaderError) -> None:
@@ -154,6 +155,7 @@ class RunContext:
 
     def close(self) -> None:
         for client in self._clients.values():
+            self.report.requests[client.organization.label] = (client.requests_made, client.retries)
             client.close()
 
     def projects(self, org: Organization) -> Rows:

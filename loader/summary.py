@@ -50,6 +50,24 @@ def format_summary(result: RunResult, settings: LoaderSettings) -> str:
     if not result.loaded:
         lines.append("nothing loaded: no endpoint completed")
     lines.append(f"duration: {result.duration_seconds:.1f} s")
+    streams = result.report.streams
+    if streams:
+        lines += _table(
+            ("organization", "table", "group by", "pages", "rows", "outcome"),
+            [
+                (
+                    stream.org,
+                    stream.table,
+                    stream.group_by,
+                    f"{stream.pages:,}",
+                    f"{stream.rows:,}",
+                    "error" if stream.error else ("warning" if stream.warning else "ok"),
+                )
+                for stream in streams
+            ],
+        )
+    for org, (requests_made, retries) in result.report.requests.items():
+        lines.append(f"requests {org}: {requests_made:,} ({retries:,} retried)")
     for org, count in result.report.quarantined.items():
         lines.append(f"quarantined {org}: {count} value(s) in {settings.dataset_name}.rejected_rows")
     for org, table, message in result.report.warnings:

@@ -137,6 +137,7 @@ class RunContext:
         self._clients: dict[str, AdminApiClient] = {}
         self.rejected: Rows = []  # quarantined values of the current slice, loaded with it
         self._projects: dict[str, Rows | LoaderError] = {}
+        self._org_starts: dict[str, datetime | None] = {}
 
     def start_slice(self) -> None:
         self.rejected = []
@@ -176,6 +177,34 @@ class RunContext:
         if isinstance(cached, LoaderError):
             raise cached
         return cached
+
+    def organization_start(self, org: Organization) -> datetime | None:
+        """UTC midnight of the oldest project's creation: nothing can be billed before it.
+
+        A `--start` years back would otherwise walk every empty page since then. None when the
+        projects cannot be listed (their stream reports that) or carry no creation time; a refused
+        key stops the organization here as any request would.
+        """
+        if org.org_id not in self._org_starts:
+            try:
+                created = [
+                    p["created_at"] for p in self.projects(org) if isinstance(p.get("created_at"), int)
+                ]
+            except AuthError:
+                raise  # every request of this organization would be refused: stop it here
+            except LoaderError:
+                created = []
+            start = _dt(_midnight(_dt(min(created)))) if created else None
+            self._org_starts[org.org_id] = start
+            requested = self.window(None, "1d", None)[0]
+            if start is not None and requested < start.timestamp():
+                log.info(
+                    "organization %s: its oldest project was created on %s; loading from then, not %s",
+                    org.label,
+                    start.date(),
+                    _dt(requested).date(),
+                )
+        return self._org_starts[org.org_id]
 
     def slice_window(
         self, stream: StreamId, last_bucket_start: int | None, width: str, floor: datetime | None
@@ -257,6 +286,7 @@ def _report_stream(
     stream_key = f"{width}|{label}"
     stream_id = (org.org_id, endpoint.table, stream_key)
     previous = state.get(stream_key, {}).get("last_bucket_start")
+    floor = max(filter(None, (floor, run.organization_start(org))), default=None)
     window = run.slice_window(stream_id, previous, width, floor)
     if window is None:
         return

@@ -105,7 +105,7 @@ def test_two_organizations_one_refused_the_other_loads(tmp_path: Path) -> None:
     verdicts = [line for line in done.stderr.splitlines() if line.startswith("python -m loader: ")]
     assert verdicts == [
         f"python -m loader: bad ({bad.org_id}) failed (usage_completions): organization bad ({bad.org_id}): "
-        "GET /organization/usage/completions page 1: HTTP 401: needs an Admin key with the api.usage.read "
+        "GET /organization/projects page 1: HTTP 401: needs an Admin key with the api.usage.read "
         "scope (key ...Wx9q): Incorrect API key provided: sk-...Wx9q. You can find your API key at "
         "https://platform.openai.com/account/api-keys."
     ]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
 import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import dlt
 import duckdb
 import pytest
-from loader_testkit import FAST_RETRY, new_sim, organizations, settings_for, snapshot, warehouse_costs
+from loader_testkit import (
+    FAST_RETRY,
+    new_sim,
+    organizations,
+    settings_for,
+    snapshot,
+    warehouse_costs,
+)
 
 from loader.client import AdminApiClient, InconsistentPaging, NotJson, RequestFailed
 from loader.endpoints import COSTS_BY_KEY_GROUP_BY, COSTS_ENDPOINT, group_by_label
@@ -283,3 +292,31 @@ def test_a_package_that_cannot_load_is_dropped_and_the_next_run_recovers(tmp_pat
     assert table == "pipeline" and message.startswith("dropped load package(s) an earlier run left")
     assert snapshot(db) == before  # nothing lost, nothing of the damaged package loaded
     assert not make_pipeline(settings).has_pending_data
+
+
+def test_a_start_before_the_organization_existed_starts_at_its_oldest_project(tmp_path: Path) -> None:
+    # A handler of its own: the CLI, run in-process by other tests, stops "loader" propagating.
+    logger, log = logging.getLogger("loader"), logging.handlers.BufferingHandler(10_000)
+    logger.addHandler(log)
+    level, logger.level = logger.level, logging.INFO
+    sim = new_sim()
+    org = organizations(sim)[0]
+    with serve(sim) as server:
+        settings = replace(_one_org(settings_for(sim, server.base_url, tmp_path)), start=date(1990, 1, 1))
+        result = run_load(settings)
+        starts = [
+            int(record.query["start_time"][0])
+            for record in server.requests
+            if record.path.endswith("/usage/completions")
+        ]
+        created = min(project.created_at for project in sim.org(org.org_id).projects)
+    logger.removeHandler(log)
+    logger.setLevel(level)
+    messages = [record.getMessage() for record in log.buffer]
+    assert result.ok, result.report.failures
+    oldest_midnight = created - created % 86_400
+    assert min(starts) == oldest_midnight  # not 1990: no 36 years of empty pages
+    day = datetime.fromtimestamp(oldest_midnight, UTC).date()
+    assert f"its oldest project was created on {day}; loading from then, not 1990-01-01" in " ".join(messages)
+    # One request per 31-day slice from that day to now, none before it.
+    assert len(starts) == -(-(int(sim.now.timestamp()) - oldest_midnight) // (31 * 86_400))

@@ -35,6 +35,18 @@ class DemoWarehouse:
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
         return self.run(dbt_bin, *args, check=check)
 
+    def copy_to(self, work_dir: Path) -> DemoWarehouse:
+        """A copy of this warehouse in `work_dir`, for a test that changes it."""
+        work_dir.mkdir(parents=True, exist_ok=True)
+        duckdb_path = work_dir / self.duckdb_path.name  # same name: views name the catalog
+        shutil.copy(self.duckdb_path, duckdb_path)
+        env = self.env | {
+            "OPENAI_FINOPS_DUCKDB": str(duckdb_path),
+            "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs"),
+        }
+        return DemoWarehouse(duckdb_path, env)
+
 
 def _base_env(duckdb_path: Path, work_dir: Path) -> dict[str, str]:
     profiles_dir = work_dir / "profiles"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,18 +16,8 @@ def test_rejected_rows_warn_with_their_count(demo_warehouse: DemoWarehouse, tmp_
     with duckdb.connect(str(demo_warehouse.duckdb_path), read_only=True) as con:
         assert con.execute("select count(*) from staging.stg_openai__rejected_rows").fetchone() == (0,)
 
-    duckdb_path = tmp_path / demo_warehouse.duckdb_path.name  # same name: views name the catalog
-    shutil.copy(demo_warehouse.duckdb_path, duckdb_path)
-    warehouse = replace(
-        demo_warehouse,
-        duckdb_path=duckdb_path,
-        env=demo_warehouse.env
-        | {
-            "OPENAI_FINOPS_DUCKDB": str(duckdb_path),
-            "DBT_TARGET_PATH": str(tmp_path / "target"),
-            "DBT_LOG_PATH": str(tmp_path / "logs"),
-        },
-    )
+    warehouse = demo_warehouse.copy_to(tmp_path)
+    duckdb_path = warehouse.duckdb_path
     with duckdb.connect(str(duckdb_path)) as con:
         # The columns the loader writes (loader/rows.py BucketRows._reject), two values set aside.
         con.execute(

@@ -7,8 +7,6 @@ hand, and the views must pick the newest one (load ids compared as numbers, not 
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,20 +20,8 @@ NEWER_LOAD = "10000000000.25"  # as text it sorts before them, as a number after
 
 
 def test_staging_keeps_the_newest_load_of_each_row(demo_warehouse: DemoWarehouse, tmp_path: Path) -> None:
-    work_dir = tmp_path / "work"
-    work_dir.mkdir()
-    duckdb_path = work_dir / demo_warehouse.duckdb_path.name  # same name: views name the catalog
-    shutil.copy(demo_warehouse.duckdb_path, duckdb_path)
-    warehouse = replace(
-        demo_warehouse,
-        duckdb_path=duckdb_path,
-        env=demo_warehouse.env
-        | {
-            "OPENAI_FINOPS_DUCKDB": str(duckdb_path),
-            "DBT_TARGET_PATH": str(work_dir / "target"),
-            "DBT_LOG_PATH": str(work_dir / "logs"),
-        },
-    )
+    warehouse = demo_warehouse.copy_to(tmp_path / "work")
+    duckdb_path = warehouse.duckdb_path
 
     cases = {  # raw table: (staging view, measure column, its raw name)
         "usage_completions": ("stg_openai__usage_completions", "input_tokens", "input_tokens"),

@@ -118,6 +118,20 @@ _USAGE_METRICS: dict[str, tuple[str, ...]] = {
     "file_search_calls": ("num_requests",),
     "web_search_calls": ("num_model_requests", "num_requests"),
 }
+# Fields OpenAI's schema marks required on each usage result (besides `object`): a result without
+# one is quarantined, not loaded as a row that reads as zero usage.
+REQUIRED_USAGE_METRICS: dict[str, tuple[str, ...]] = {
+    "completions": ("input_tokens", "output_tokens", "num_model_requests"),
+    "embeddings": ("input_tokens", "num_model_requests"),
+    "moderations": ("input_tokens", "num_model_requests"),
+    "images": ("images", "num_model_requests"),
+    "audio_speeches": ("characters", "num_model_requests"),
+    "audio_transcriptions": ("seconds", "num_model_requests"),
+    "vector_stores": ("usage_bytes",),
+    "code_interpreter_sessions": ("num_sessions",),
+    "file_search_calls": ("num_requests",),
+    "web_search_calls": ("num_model_requests", "num_requests"),
+}
 COSTS_FIELDS: dict[str, dict[str, object]] = {
     "object": {"data_type": "text"},
     "amount__value": {"data_type": "decimal", "precision": 38, "scale": 18},
@@ -173,6 +187,12 @@ METADATA_FIELDS: dict[str, dict[str, str]] = {
         "created_at": "bigint",
     },
 }
+
+
+def required_fields(endpoint: ReportEndpoint) -> tuple[str, ...]:
+    if endpoint is COSTS_ENDPOINT:
+        return ()  # amount.value is checked with the cost decimals (loader.rows.quarantine_reason)
+    return REQUIRED_USAGE_METRICS[endpoint.name]
 
 
 def result_fields(endpoint: ReportEndpoint) -> dict[str, dict[str, object]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
@@ -50,15 +51,75 @@ def floor_to_bucket(epoch_seconds: int, width: str) -> int:
     return epoch_seconds - epoch_seconds % BUCKET_SECONDS[width]
 
 
+# A bigint column holds a signed 64-bit integer.
+_BIGINT_LIMIT = 2**63
+
+
+@dataclass(frozen=True)
+class ResultChecks:
+    """What a result's top-level values must be to load: their declared types, the required ones."""
+
+    text: tuple[str, ...] = ()
+    integers: tuple[str, ...] = ()
+    booleans: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Mapping[str, object]], required: tuple[str, ...]) -> ResultChecks:
+        def typed(data_type: str) -> tuple[str, ...]:
+            # Nested fields (amount__value) are checked with the cost decimals, not here.
+            return tuple(
+                name for name, hint in fields.items() if hint["data_type"] == data_type and "__" not in name
+            )
+
+        return cls(typed("text"), typed("bigint"), typed("bool"), required)
+
+    def problem(self, result: dict[str, Any]) -> tuple[str, Any, str] | None:
+        """(field, value, reason) when a value cannot load as its column's type; None when all can.
+
+        An integral decimal (`12.0`, `1E+3`) is made an int in place: the same count, written
+        differently.
+        """
+        for name in self.required:
+            if result.get(name) is None:
+                return name, result.get(name), "missing: the API's schema requires it"
+        for name in self.integers:
+            value = result.get(name)
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is Decimal and value.is_finite() and value == value.to_integral_value():
+                value = result[name] = int(value)
+            elif kind is not int:
+                return name, value, "not an integer"
+            if not -_BIGINT_LIMIT <= value < _BIGINT_LIMIT:
+                return name, value, "out of the integer's range"
+        for names, kind, expected in ((self.text, str, "text"), (self.booleans, bool, "true or false")):
+            for name in names:
+                value = result.get(name)
+                if value is not None and type(value) is not kind:
+                    return name, value, f"wrong type: expected {expected}"
+        return None
+
+
 class BucketRows:
     """Builds the rows of one stream: one organization, endpoint, bucket width and group-by set."""
 
-    def __init__(self, org_id: str, table: str, width: str, group_by: str, is_costs: bool) -> None:
+    def __init__(
+        self,
+        org_id: str,
+        table: str,
+        width: str,
+        group_by: str,
+        is_costs: bool,
+        checks: ResultChecks,
+    ) -> None:
         self.org_id = org_id
         self.table = table
         self.width = width
         self.group_by = group_by
         self.is_costs = is_costs
+        self.checks = checks
         self.step = BUCKET_SECONDS[width]
         self._prefix = f"{org_id}|{table}|{width}|{group_by}|"
         # Results whose values cannot load (see quarantine_reason), as rows of `rejected_rows`.
@@ -92,13 +153,16 @@ class BucketRows:
         for result in bucket.get("results") or ():
             if not isinstance(result, dict):
                 continue
+            problem = None
             if self.is_costs:
                 result = _exact_costs(result)
                 problem = quarantine_reason(result)
-                if problem is not None:
-                    self._reject(start, end, *problem)
-                    quarantined = True
-                    continue
+            if problem is None:
+                problem = self.checks.problem(result)
+            if problem is not None:
+                self._reject(start, end, *problem)
+                quarantined = True
+                continue
             row = base.copy()
             # Identity = every text/boolean top-level value; absent and null hash alike (quirk #5).
             parts: list[str] = []

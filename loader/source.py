@@ -38,12 +38,14 @@ from loader.endpoints import (
     USAGE_PAGE_LIMITS,
     ReportEndpoint,
     group_by_label,
+    required_fields,
     result_fields,
 )
 from loader.rows import (
     BUCKET_SECONDS,
     TOMBSTONE_COLUMN,
     BucketRows,
+    ResultChecks,
     arrow_field,
     floor_to_bucket,
     rows_to_arrow,
@@ -294,7 +296,8 @@ def _report_stream(
     outcome = run.outcome(stream_id, org, endpoint.table, label)
     outcome.start = outcome.start or _dt(start)
     outcome.end = _dt(slice_end)
-    builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT)
+    checks = ResultChecks.of(result_fields(endpoint), required_fields(endpoint))
+    builder = BucketRows(org.org_id, endpoint.table, width, label, endpoint is COSTS_ENDPOINT, checks)
     declared = {name: arrow_field(name, hint) for name, hint in bucket_columns(endpoint).items()}
     began, rows_before = time.monotonic(), outcome.rows
     try:
@@ -341,22 +344,26 @@ def _report_stream(
 
 
 def _quarantine(run: RunContext, org: Organization, table: str, builder: BucketRows) -> None:
-    """Hand the stream's rejected values to the run; a cost value set aside leaves the bill short."""
+    """Hand the stream's rejected values to the run.
+
+    A cost value set aside leaves the bill short (a failure); a usage value leaves only usage short
+    in those buckets (a warning).
+    """
     if not builder.rejected:
         return
     run.rejected.extend(builder.rejected)
     days = sorted({row["bucket_start_at"].date().isoformat() for row in builder.rejected})
     fields = sorted({f"{row['field']}={row['value']}" for row in builder.rejected})
     run.report.quarantined[org.label] = run.report.quarantined.get(org.label, 0) + len(builder.rejected)
-    run.report.failures.append(
-        (
-            org.label,
-            table,
-            f"{len(builder.rejected)} value(s) could not be loaded ({', '.join(fields[:3])}) and are "
-            f"in {run.settings.dataset_name}.{REJECTED_TABLE}; the bucket(s) of {', '.join(days[:5])} "
-            "keep what was loaded before, so the bill is incomplete there",
-        )
+    message = (
+        f"{len(builder.rejected)} value(s) could not be loaded ({', '.join(fields[:3])}) and are "
+        f"in {run.settings.dataset_name}.{REJECTED_TABLE}; the bucket(s) of {', '.join(days[:5])} "
+        "keep what was loaded before"
     )
+    if builder.is_costs:
+        run.report.failures.append((org.label, table, f"{message}, so the bill is incomplete there"))
+    else:
+        run.report.warn(org, table, f"{message}; the bill is not affected")
     builder.rejected = []
 
 

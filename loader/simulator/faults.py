@@ -22,7 +22,7 @@ KINDS = (
     "html",  # 200 with a text/html sign-in page (a corporate proxy, a wrong base URL)
     "400",  # invalid_request_error, e.g. a grouping the organization is refused
     "404",  # an endpoint the organization does not have
-    "poison",  # one cost amount that is no number ("NaN")
+    "poison",  # one cost amount or usage count that is no number ("NaN")
 )
 
 

@@ -119,7 +119,7 @@ class _App:
         elif kind == "repeat_cursor":
             payload.update(has_more=True, next_page=payload.get("next_page") or "page_cached_by_proxy")
         elif kind == "poison":
-            _poison_first_amount(payload)
+            _poison_first_value(payload)
         body = dumps(payload)
         if kind == "truncated":
             body = body[: max(1, len(body) * 2 // 3)]
@@ -302,10 +302,14 @@ def serve(sim: Simulator, port: int = 0, host: str = "127.0.0.1") -> Iterator[Si
         server.stop()
 
 
-def _poison_first_amount(payload: dict[str, object]) -> None:
-    """Make the page's first cost amount "NaN": valid JSON, no valid amount."""
+def _poison_first_value(payload: dict[str, object]) -> None:
+    """Make the page's first cost amount, or first usage count, "NaN": valid JSON, no number."""
     for bucket in payload.get("data") or []:  # type: ignore[attr-defined]
         for result in bucket.get("results") or []:
             if isinstance(result.get("amount"), dict):
                 result["amount"]["value"] = "NaN"
                 return
+            for name, value in result.items():
+                if type(value) is int:
+                    result[name] = "NaN"
+                    return

@@ -26,8 +26,16 @@ from loader_testkit import (
 )
 
 from loader.client import AdminApiClient, InconsistentPaging, NotJson, RequestFailed
-from loader.endpoints import COSTS_BY_KEY_GROUP_BY, COSTS_ENDPOINT, group_by_label
+from loader.endpoints import (
+    COSTS_BY_KEY_GROUP_BY,
+    COSTS_ENDPOINT,
+    USAGE_ENDPOINTS,
+    group_by_label,
+    required_fields,
+    result_fields,
+)
 from loader.pipeline import LoaderBusy, make_pipeline, pipeline_lock, run_load
+from loader.rows import ResultChecks
 from loader.settings import ConfigError, LoaderSettings, RetryPolicy, retry_policy_from_config
 from loader.simulator import serve
 from loader.summary import format_summary
@@ -266,6 +274,82 @@ def test_a_poison_value_is_quarantined_and_the_rest_of_the_page_loads(tmp_path: 
     assert warehouse_costs(db, PROJECT_LEVEL) == clean  # to the cent, after the next clean run
 
 
+def test_a_poison_usage_value_is_quarantined_as_a_warning_and_the_bill_is_whole(tmp_path: Path) -> None:
+    sim = new_sim()
+    with serve(sim) as server:
+        settings = _one_org(settings_for(sim, server.base_url, tmp_path))
+        assert run_load(settings).ok
+        db = settings.duckdb_path
+        before = snapshot(db)
+        # Each of the re-read's completions pages has its first token count "NaN".
+        sim.faults.inject("poison", count=10_000, path_contains="/usage/completions")
+        again = replace(settings, start=(sim.now - timedelta(days=10)).date())
+        result = run_load(again)
+        after = snapshot(db)
+
+    assert result.ok, result.report.failures  # usage short in a bucket, the bill whole: exit 0
+    org = settings.organizations[0]
+    [message] = [text for _, table, text in result.report.warnings if table == "usage_completions"]
+    assert "value(s) could not be loaded (input_tokens='NaN')" in message
+    assert message.endswith("keep what was loaded before; the bill is not affected")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = con.execute(
+            "select field, value, reason, count(*) from openai_raw.rejected_rows "
+            "where org_id = ? and table_name = 'usage_completions' group by all",
+            [org.org_id],
+        ).fetchall()
+    [(field_name, value, reason, count)] = rejected
+    assert (field_name, value, reason) == ("input_tokens", "'NaN'", "not an integer")
+    assert result.report.quarantined == {org.label: count}
+    # The poisoned buckets kept their rows; the clean re-read replaced the rest with the same values.
+    assert after["usage_completions"] == before["usage_completions"]
+    assert after["costs"] == before["costs"]
+
+
+@pytest.mark.parametrize(
+    ("result", "problem"),
+    [
+        (
+            {"input_tokens": 5, "num_model_requests": 1},
+            ("output_tokens", None, "missing: the API's schema requires it"),
+        ),
+        (
+            {"input_tokens": Decimal("1E+30"), "output_tokens": 1, "num_model_requests": 1},
+            ("input_tokens", Decimal("1E+30"), "out of the integer's range"),
+        ),
+        (
+            {"input_tokens": Decimal("1.5"), "output_tokens": 1, "num_model_requests": 1},
+            ("input_tokens", Decimal("1.5"), "not an integer"),
+        ),
+        (
+            {"input_tokens": True, "output_tokens": 1, "num_model_requests": 1},
+            ("input_tokens", True, "not an integer"),
+        ),
+        (
+            {"input_tokens": 1, "output_tokens": 1, "num_model_requests": 1, "project_id": 42},
+            ("project_id", 42, "wrong type: expected text"),
+        ),
+        (
+            {"input_tokens": 1, "output_tokens": 1, "num_model_requests": 1, "batch": "yes"},
+            ("batch", "yes", "wrong type: expected true or false"),
+        ),
+    ],
+)
+def test_a_usage_value_that_cannot_load_is_named(result: dict, problem: tuple) -> None:
+    completions = USAGE_ENDPOINTS[0]
+    checks = ResultChecks.of(result_fields(completions), required_fields(completions))
+    assert checks.problem(result) == problem
+
+
+def test_an_integral_decimal_count_loads_as_an_integer() -> None:
+    completions = USAGE_ENDPOINTS[0]
+    checks = ResultChecks.of(result_fields(completions), required_fields(completions))
+    result = {"input_tokens": Decimal("1E+3"), "output_tokens": Decimal("12.0"), "num_model_requests": 1}
+    assert checks.problem(result) is None
+    assert result == {"input_tokens": 1000, "output_tokens": 12, "num_model_requests": 1}
+    assert all(type(value) is int for value in result.values())
+
+
 def test_a_package_that_cannot_load_is_dropped_and_the_next_run_recovers(tmp_path: Path) -> None:
     sim = new_sim()
     with serve(sim) as server:
@@ -298,7 +382,8 @@ def test_a_start_before_the_organization_existed_starts_at_its_oldest_project(tm
     # A handler of its own: the CLI, run in-process by other tests, stops "loader" propagating.
     logger, log = logging.getLogger("loader"), logging.handlers.BufferingHandler(10_000)
     logger.addHandler(log)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not .level =: it clears the logger's isEnabledFor cache
     sim = new_sim()
     org = organizations(sim)[0]
     with serve(sim) as server:

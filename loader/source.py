@@ -71,6 +71,7 @@ ARROW_CHUNK_ROWS = 20_000
 COSTS_QUERY_DAYS = 7
 # Values the API sent that cannot load (not a number, out of range, missing), one row each.
 REJECTED_TABLE = "rejected_rows"
+REFUSED_TABLE = "refused_requests"
 
 
 @dataclass
@@ -138,11 +139,13 @@ class RunContext:
         self._failed: set[StreamId] = set()
         self._clients: dict[str, AdminApiClient] = {}
         self.rejected: Rows = []  # quarantined values of the current slice, loaded with it
+        self.refused: Rows = []  # streams the API refused in the current slice (a degraded warning)
         self._projects: dict[str, Rows | LoaderError] = {}
         self._org_starts: dict[str, datetime | None] = {}
 
     def start_slice(self) -> None:
         self.rejected = []
+        self.refused = []
         self.slice_number += 1
         self.slice_completed_any = False
         self.more_to_read = False
@@ -319,6 +322,20 @@ def _report_stream(
             raise
         outcome.warning = warning
         run.report.warn(org, endpoint.table, warning)
+        # The stream is not read again this run: the refusal covers the rest of the run's window.
+        run.refused.append(
+            {
+                "org_id": org.org_id,
+                "table_name": endpoint.table,
+                "bucket_width": width,
+                "group_by": label,
+                "request_start_at": _dt(builder.request_window[0] or start),
+                "request_end_at": _dt(end),
+                "http_status": error.status,
+                "reason": warning,
+                "refused_at": datetime.now(UTC),
+            }
+        )
         return
     except LoaderError as error:
         outcome.error = str(error)
@@ -618,7 +635,7 @@ def openai_source(run: RunContext) -> list[DltResource]:
         if wanted is None or names.get(resource.name, resource.name) in wanted
     ]
     # Last: extraction runs resources in order (fifo), so every value set aside is collected by now.
-    return [*selected, _rejected_rows_resource(run)]
+    return [*selected, _rejected_rows_resource(run), _refused_requests_resource(run)]
 
 
 def _rejected_rows_resource(run: RunContext) -> DltResource:
@@ -637,6 +654,24 @@ def _rejected_rows_resource(run: RunContext) -> DltResource:
             "bucket_end_at": {"data_type": "timestamp", "nullable": False},
             "rejected_at": {"data_type": "timestamp", "nullable": False},
             "value": {"data_type": "text", "nullable": True},
+        },
+    )
+
+
+def _refused_requests_resource(run: RunContext) -> DltResource:
+    def refused_requests() -> Iterator[Rows]:
+        if run.refused:
+            yield list(run.refused)
+
+    return dlt.resource(
+        refused_requests,
+        name=REFUSED_TABLE,
+        write_disposition="append",
+        columns={
+            "request_start_at": {"data_type": "timestamp", "nullable": False},
+            "request_end_at": {"data_type": "timestamp", "nullable": False},
+            "http_status": {"data_type": "bigint", "nullable": False},
+            "refused_at": {"data_type": "timestamp", "nullable": False},
         },
     )
 

@@ -10,10 +10,17 @@
     - `matched`: |billed - usage x price| within var('reconciliation_tolerance_usd') dollars or
       within var('reconciliation_tolerance_pct') percent of the billed amount;
     - `under` / `over`: billed below / above usage x price by more than the tolerance. Recent days
-      are often `under`: OpenAI bills late-arriving usage for a few days (restatement). -#}
+      are often `under`: OpenAI bills late-arriving usage for a few days (restatement).
+    `api_key_costs_status` says whether the day's costs came grouped by API key, and if not why
+    (allocation to keys then uses usage shares): `by_key`, `before_key_grouping` (OpenAI groups
+    costs by key only from 2025-12-06 on), `refused` (the API answered the key-grouped request
+    with HTTP 400; stg_openai__refused_requests), `not_loaded` (no key-level rows, no refusal). -#}
 
 {%- set tolerance_usd = var('reconciliation_tolerance_usd', 0.01) -%}
 {%- set tolerance_pct = var('reconciliation_tolerance_pct', 0.5) -%}
+{#- OpenAI refuses costs grouped by api_key_id before this day (CONTRACT.md §7 #3; the loader's
+    loader/endpoints.py COSTS_KEY_GROUPING_FROM). -#}
+{%- set key_grouping_from = '2025-12-06' -%}
 {%- set grain = [
     'org_id', 'charge_date', 'project_id', 'billing_surface', 'model', 'token_type', 'is_batch',
     'service_tier',
@@ -75,6 +82,28 @@ usage_quantities as (
 
 prices as (
     select * from {{ ref('openai_prices') }}
+),
+
+key_level_days as (
+    select distinct
+        org_id,
+        charge_date
+    from {{ ref('int_openai_costs_selected') }}
+    where is_key_level
+),
+
+key_grouping_refusals as (
+    select
+        org_id,
+        cast(request_start_at as date) as refused_from,
+        cast(request_end_at as date) as refused_until,
+        reason,
+        refused_at
+    from {{ ref('stg_openai__refused_requests') }}
+    where
+        raw_table = 'costs'
+        and group_by = 'api_key_id,line_item,project_id'
+        and http_status = 400
 ),
 
 {# spend that no usage endpoint reports keeps its surface (`evals`), so it never lands on the
@@ -231,6 +260,61 @@ statused as (
     from gaps
 ),
 
+{# The latest refusal covering the day; a day with key-level rows was loaded by key after all. -#}
+day_refusals as (
+    select
+        statused_days.org_id,
+        statused_days.charge_date,
+        max(key_grouping_refusals.reason) as refusal_reason,
+        max(key_grouping_refusals.refused_at) as refused_at
+    from (
+        select distinct
+            org_id,
+            charge_date
+        from statused
+    ) as statused_days
+    inner join key_grouping_refusals
+        on
+            statused_days.org_id = key_grouping_refusals.org_id
+            and statused_days.charge_date >= key_grouping_refusals.refused_from
+            and statused_days.charge_date < key_grouping_refusals.refused_until
+    group by
+        statused_days.org_id,
+        statused_days.charge_date
+),
+
+keyed_status as (
+    select
+        statused.*,
+        case
+            when key_level_days.org_id is not null then 'by_key'
+            when statused.charge_date < date '{{ key_grouping_from }}'
+                then 'before_key_grouping'
+            when day_refusals.org_id is not null then 'refused'
+            else 'not_loaded'
+        end as api_key_costs_status,
+        case
+            when key_level_days.org_id is not null then null
+            when statused.charge_date < date '{{ key_grouping_from }}'
+                then
+                    'OpenAI groups costs by API key only from {{ key_grouping_from }} on; '
+                    || 'allocation to keys uses usage shares'
+            when day_refusals.org_id is not null then day_refusals.refusal_reason
+            else
+                'no costs grouped by API key were loaded for this day; '
+                || 'allocation to keys uses usage shares'
+        end as api_key_costs_reason
+    from statused
+    left join key_level_days
+        on
+            statused.org_id = key_level_days.org_id
+            and statused.charge_date = key_level_days.charge_date
+    left join day_refusals
+        on
+            statused.org_id = day_refusals.org_id
+            and statused.charge_date = day_refusals.charge_date
+),
+
 final as (
     select
         reconciliation_id,
@@ -255,8 +339,10 @@ final as (
         price_per_quantity as list_price_per_quantity,
         unit_price_usd as list_unit_price_usd,
         billed_row_count,
-        usage_row_count
-    from statused
+        usage_row_count,
+        api_key_costs_status,
+        api_key_costs_reason
+    from keyed_status
 )
 
 select * from final

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from loader_testkit import (
     FAST_RETRY,
+    backfill_start,
     new_sim,
     organizations,
     settings_for,
@@ -136,6 +137,20 @@ def test_refused_key_grouping_loads_the_whole_bill_and_warns_once(tmp_path: Path
     assert _total(db, PROJECT_LEVEL) == _total(clean.duckdb_path, PROJECT_LEVEL) > 0
     assert warehouse_costs(db, KEY_LEVEL) == {}
     assert "per-key costs are unavailable" in format_summary(result, settings)
+    # Recorded for dbt: mart_cost_reconciliation says `refused` on these days, with this reason.
+    [(table, group_by, status, start, end, reason)] = _refusals(db)
+    assert (table, group_by, status) == ("costs", KEY_LEVEL, 400)
+    assert start == datetime.fromtimestamp(backfill_start(sim.now), UTC).replace(tzinfo=None)
+    assert end == sim.now.replace(tzinfo=None) and reason.startswith("costs grouped by api_key_id refused")
+
+
+def _refusals(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("set timezone = 'UTC'")
+        return con.execute(
+            "select table_name, group_by, http_status, request_start_at::timestamp,"
+            " request_end_at::timestamp, reason from openai_raw.refused_requests order by all"
+        ).fetchall()
 
 
 def test_an_endpoint_the_organization_lacks_is_a_warning(tmp_path: Path) -> None:
@@ -150,6 +165,9 @@ def test_an_endpoint_the_organization_lacks_is_a_warning(tmp_path: Path) -> None
     ]
     tables = snapshot(settings.duckdb_path)
     assert tables.get("usage_moderations", []) == []
+    assert [row[:3] for row in _refusals(settings.duckdb_path)] == [
+        ("usage_moderations", group_by_label(USAGE_ENDPOINTS[2].group_by), 404)
+    ]
     assert tables["usage_completions"] and tables["costs"]
 
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -147,6 +148,20 @@ def pipeline_lock(settings: LoaderSettings) -> Iterator[None]:
         finally:
             lock_file.truncate(0)
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def lock_holder(pipelines_dir: Path, pipeline_name: str) -> str | None:
+    """Who holds the pipeline's lock ("pid N, started T UTC"), or None when no loader runs."""
+    path = pipelines_dir / f"{pipeline_name}.lock"
+    if not path.exists():
+        return None
+    with open(path) as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return lock_file.read().strip() or "another process"
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+    return None
 
 
 def run_load(settings: LoaderSettings) -> RunResult:

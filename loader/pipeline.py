@@ -18,6 +18,8 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -27,6 +29,14 @@ from loader.source import RunContext, RunReport, build_source
 log = logging.getLogger("loader")
 
 LOAD_FILE_MAX_ROWS = 100_000
+# Kept in .dlt/config.toml (see the reasons there); applied by _apply_dlt_defaults where no dlt
+# config provider sets them, e.g. when the loader runs from a directory without that file.
+DLT_DEFAULTS = {
+    ("normalize", "parquet_normalizer", "add_dlt_load_id"): "true",
+    ("extract", "next_item_mode"): "fifo",
+    ("data_writer", "file_max_items"): str(LOAD_FILE_MAX_ROWS),
+    ("load", "delete_completed_jobs"): "true",
+}
 # DuckDB's own default. dlt raises it to 1 GB, so a slice's rows sat uncompressed in memory (twice:
 # staging and final table, ~280 MB for a week of a large organization) until the checkpoint when
 # the connection closed, which needed ~200 MB more on top: the load step's peak.
@@ -88,21 +98,33 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     # by the pages it had converted. The system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
     _return_freed_memory_to_the_system()
-    # Report pages arrive as Arrow tables; stamp them with _dlt_load_id like the JSON tables are.
-    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-    # One resource at a time: round-robin keeps a parsed page of every endpoint alive at once.
-    os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
-    # Files of bounded size: normalize and load then hold one file's rows, not a table's backfill.
-    os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(LOAD_FILE_MAX_ROWS))
-    # A loaded package keeps its metadata, not its data files: they would pile up run after run
-    # (134 MB after a 90-day backfill) and are never read again.
-    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
+    _apply_dlt_defaults()
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         destination=destination_for(settings),
         dataset_name=settings.dataset_name,
         pipelines_dir=str(settings.pipelines_dir.resolve()),
     )
+
+
+def _apply_dlt_defaults() -> None:
+    """The dlt settings the loader relies on, where no dlt config provider sets them.
+
+    They live in the committed .dlt/config.toml (with the reason for each). dlt reads .dlt from
+    the working directory (the CLI points DLT_PROJECT_DIR at the repository when the working
+    directory has none), so a run from another project's directory, a test or a script calling
+    run_load from elsewhere, or an installed package would not see them: the same values then go
+    into the environment, which dlt reads everywhere. A value configured anywhere wins.
+    """
+    providers = [provider for provider in _config_providers() if provider.supports_sections]
+    for (*sections, key), value in DLT_DEFAULTS.items():
+        if any(provider.get_value(key, Any, None, *sections)[0] is not None for provider in providers):
+            continue
+        os.environ["__".join((*sections, key)).upper()] = value
+
+
+def _config_providers() -> list[Any]:
+    return list(Container()[PluggableRunContext].providers.providers)
 
 
 def _return_freed_memory_to_the_system() -> None:

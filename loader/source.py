@@ -638,16 +638,22 @@ def openai_source(run: RunContext) -> list[DltResource]:
     return [*selected, _rejected_rows_resource(run), _refused_requests_resource(run)]
 
 
-def _rejected_rows_resource(run: RunContext) -> DltResource:
-    def rejected_rows() -> Iterator[Rows]:
-        if run.rejected:
-            yield list(run.rejected)
+def _run_records_resource(name: str, records: Callable[[], Rows], columns: dict[str, Any]) -> DltResource:
+    """An append table of what the run noted while reading (values set aside, refused streams)."""
 
-    return dlt.resource(
-        rejected_rows,
-        name=REJECTED_TABLE,
-        write_disposition="append",
-        columns={
+    def run_records() -> Iterator[Rows]:
+        rows = records()
+        if rows:
+            yield list(rows)
+
+    return dlt.resource(run_records, name=name, write_disposition="append", columns=columns)
+
+
+def _rejected_rows_resource(run: RunContext) -> DltResource:
+    return _run_records_resource(
+        REJECTED_TABLE,
+        lambda: run.rejected,
+        {
             "request_start_at": {"data_type": "timestamp", "nullable": False},
             "request_end_at": {"data_type": "timestamp", "nullable": False},
             "bucket_start_at": {"data_type": "timestamp", "nullable": False},
@@ -659,15 +665,10 @@ def _rejected_rows_resource(run: RunContext) -> DltResource:
 
 
 def _refused_requests_resource(run: RunContext) -> DltResource:
-    def refused_requests() -> Iterator[Rows]:
-        if run.refused:
-            yield list(run.refused)
-
-    return dlt.resource(
-        refused_requests,
-        name=REFUSED_TABLE,
-        write_disposition="append",
-        columns={
+    return _run_records_resource(
+        REFUSED_TABLE,
+        lambda: run.refused,
+        {
             "request_start_at": {"data_type": "timestamp", "nullable": False},
             "request_end_at": {"data_type": "timestamp", "nullable": False},
             "http_status": {"data_type": "bigint", "nullable": False},

@@ -340,7 +340,8 @@ class Bench:
             "DBT_LOG_PATH": str(duckdb_path.with_suffix(".logs")),
         }
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
-        width = json.dumps({"usage_bucket_width": self.args.width})
+        # The large organization has the id of the demo's first one: the demo's budgets apply.
+        width = json.dumps({"usage_bucket_width": self.args.width, "demo": True})
         no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         extra = no_tests if self.args.no_tests and args[0] == "build" else []
         command = [dbt_bin, *args, *extra, "--target", "duckdb", "--vars", width]

@@ -15,12 +15,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from loader.budget_periods import BUDGETS_SEED, DEMO_BUDGETS_SEED, budget_backfill_starts
 from loader.endpoints import ALL_ENDPOINT_NAMES, parse_endpoint_names
 from loader.settings import (
     BUCKET_WIDTHS,
     DEFAULT_BACKFILL_DAYS,
     DEFAULT_DUCKDB,
     DEFAULT_LOOKBACK_DAYS,
+    DEMO_DUCKDB,
+    DEMO_PIPELINE_NAME,
+    PIPELINE_NAME,
     ConfigError,
     LoaderSettings,
     Organization,
@@ -78,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="start the simulated OpenAI organizations on a free loopback port and load them",
+        help="start the simulated OpenAI organizations on a free loopback port and load them into "
+        f"a warehouse of their own (OPENAI_FINOPS_DUCKDB, default {DEMO_DUCKDB})",
     )
     parser.add_argument(
         "--org",
@@ -180,7 +185,7 @@ def _organizations_and_base_url(
     simulator = Simulator(SimulatorConfig())
     with serve(simulator) as server:
         organizations = tuple(
-            Organization(name=spec.org_id, org_id=spec.org_id, admin_key=spec.admin_key)
+            Organization(name=spec.org_id, org_id=spec.org_id, admin_key=spec.admin_key, simulated=True)
             for spec in simulator.organizations
         )
         log.info("simulated organizations served at %s", server.base_url)
@@ -241,11 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lookback_days=args.lookback_days,
                 full_refresh=args.full_refresh,
                 destination=args.destination,
-                duckdb_path=duckdb_path_from_env(),
+                duckdb_path=duckdb_path_from_env(demo=args.demo),
                 pipelines_dir=pipelines_dir_from_env(),
+                pipeline_name=DEMO_PIPELINE_NAME if args.demo else PIPELINE_NAME,
                 # The simulator has its own clock; load up to its "now", not the wall clock's.
                 now=getattr(simulator, "now", None),
                 retry=retry_policy_from_config(),
+                costs_backfill_from=budget_backfill_starts(
+                    (getattr(simulator, "now", None) or datetime.now(UTC)).date(),
+                    DEMO_BUDGETS_SEED if args.demo else BUDGETS_SEED,
+                ),
             )
             result = run_load(settings)
     except ConfigError as error:

@@ -23,7 +23,8 @@ from dlt.common.configuration.specs.pluggable_run_context import PluggableRunCon
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from loader.settings import LoaderSettings
+from loader.identity import check_demo_and_real, check_identities
+from loader.settings import ConfigError, LoaderSettings
 from loader.source import RunContext, RunReport, build_source
 
 log = logging.getLogger("loader")
@@ -206,6 +207,9 @@ def _run_load(settings: LoaderSettings) -> RunResult:
         run = RunContext(settings, report)
         loaded = False
         try:
+            if not settings.full_refresh:
+                check_identities(pipeline, run)
+            check_demo_and_real(pipeline, run)
             while True:
                 run.start_slice()
                 if not _load_slice(pipeline, run):
@@ -215,6 +219,8 @@ def _run_load(settings: LoaderSettings) -> RunResult:
                     break
         finally:
             run.close()
+    except ConfigError:
+        raise  # a configuration to fix (exit 2), not a failed load
     except Exception as error:
         raise LoadFailed(_describe(error)) from error
     result = RunResult(report, time.monotonic() - began, loaded=loaded)

@@ -7,7 +7,10 @@ Organizations come from dlt's usual configuration:
     org_id = "org-..."                       admin_key = "sk-admin-..."
 
 or environment variables (`SOURCES__OPENAI__ORGANIZATIONS__ACME__ADMIN_KEY`, `..._ORG_ID`). With
-none configured, a single organization is read from `OPENAI_ADMIN_KEY` (and `OPENAI_ORG_ID`).
+none configured, a single organization is read from `OPENAI_ADMIN_KEY` and `OPENAI_ORG_ID`.
+
+The organization id is always given, never guessed: the Admin API does not return it, and a bill
+stored under an invented id would be stored again, doubled, under the real one.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from dlt.common.configuration.specs.pluggable_run_context import PluggableRunCon
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
+# `--demo` keeps the simulated organizations in a warehouse and pipeline of their own.
+DEMO_DUCKDB = "warehouse/demo.duckdb"
+DEMO_PIPELINE_NAME = "openai_finops_demo"
 # Project-local (and ignored by git), so pipeline state and traces never land in ~/.dlt.
 DEFAULT_PIPELINES_DIR = ".dlt/pipelines"
 PIPELINE_NAME = "openai_finops"
@@ -34,6 +40,9 @@ DEFAULT_BACKFILL_DAYS = 90
 BUCKET_WIDTHS = ("1d", "1h", "1m")
 
 _ORG_ENV_PREFIX = "SOURCES__OPENAI__ORGANIZATIONS__"
+WHERE_THE_ORG_ID_IS = (
+    "find it at platform.openai.com > Settings > Organization > General, 'Organization ID' (org-...)"
+)
 
 
 class ConfigError(ValueError):
@@ -46,6 +55,8 @@ class Organization:
     org_id: str
     # repr=False keeps the key out of every log line or traceback that prints the object.
     admin_key: str = field(repr=False)
+    # One of the simulated organizations of `--demo`, never a real bill.
+    simulated: bool = False
 
     @property
     def key_hint(self) -> str:
@@ -131,6 +142,9 @@ class LoaderSettings:
     # The run's frozen clock; None means the wall clock at the start of the run.
     now: datetime | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Per organization id, the first day costs are read on a first load, when earlier than the
+    # backfill (the current period of its longest budget, loader/budget_periods.py).
+    costs_backfill_from: Mapping[str, date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.bucket_width not in BUCKET_WIDTHS:
@@ -187,15 +201,33 @@ def configured_organizations(environ: Mapping[str, str] | None = None) -> tuple[
                 f"organization {name} has no admin_key: set [sources.openai.organizations.{name}] "
                 f"admin_key in .dlt/secrets.toml or SOURCES__OPENAI__ORGANIZATIONS__{name.upper()}__ADMIN_KEY"
             )
-        org_id = str(table.get("org_id") or name).strip()
+        org_id = str(table.get("org_id") or "").strip()
+        if not org_id:
+            raise ConfigError(
+                f"organization {name} has no org_id: set [sources.openai.organizations.{name}] org_id in "
+                f".dlt/config.toml or SOURCES__OPENAI__ORGANIZATIONS__{name.upper()}__ORG_ID; "
+                + WHERE_THE_ORG_ID_IS
+            )
+        _check_org_id(org_id, f"[sources.openai.organizations.{name}] org_id")
         organizations.append(Organization(name=name, org_id=org_id, admin_key=admin_key))
     if organizations:
         return tuple(organizations)
     admin_key = environ.get("OPENAI_ADMIN_KEY", "").strip()
     if admin_key:
-        org_id = environ.get("OPENAI_ORG_ID", "").strip() or "default"
+        org_id = environ.get("OPENAI_ORG_ID", "").strip()
+        if not org_id:
+            raise ConfigError(
+                "OPENAI_ADMIN_KEY is set but OPENAI_ORG_ID is not: the Admin API does not say which "
+                f"organization a key belongs to, so set OPENAI_ORG_ID; {WHERE_THE_ORG_ID_IS}"
+            )
+        _check_org_id(org_id, "OPENAI_ORG_ID")
         return (Organization(name=org_id, org_id=org_id, admin_key=admin_key),)
     return ()
+
+
+def _check_org_id(org_id: str, where: str) -> None:
+    if not org_id.startswith("org-") or len(org_id) < 5 or any(c.isspace() for c in org_id):
+        raise ConfigError(f"{where} = {org_id!r} is not an organization id (org-...); {WHERE_THE_ORG_ID_IS}")
 
 
 def select_organizations(
@@ -216,9 +248,9 @@ def base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return (environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
-def duckdb_path_from_env(environ: Mapping[str, str] | None = None) -> Path:
+def duckdb_path_from_env(environ: Mapping[str, str] | None = None, demo: bool = False) -> Path:
     environ = os.environ if environ is None else environ
-    return Path(environ.get("OPENAI_FINOPS_DUCKDB") or DEFAULT_DUCKDB)
+    return Path(environ.get("OPENAI_FINOPS_DUCKDB") or (DEMO_DUCKDB if demo else DEFAULT_DUCKDB))
 
 
 def pipelines_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:

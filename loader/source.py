@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -41,6 +41,7 @@ from loader.endpoints import (
     required_fields,
     result_fields,
 )
+from loader.identity import ORGANIZATIONS_TABLE, organization_rows
 from loader.rows import (
     BUCKET_SECONDS,
     TOMBSTONE_COLUMN,
@@ -212,12 +213,17 @@ class RunContext:
         return self._org_starts[org.org_id]
 
     def slice_window(
-        self, stream: StreamId, last_bucket_start: int | None, width: str, floor: datetime | None
+        self,
+        stream: StreamId,
+        last_bucket_start: int | None,
+        width: str,
+        floor: datetime | None,
+        backfill_from: date | None = None,
     ) -> tuple[int, int, int] | None:
         """(start, slice end, run end) of the stream's next slice; None when it has nothing left."""
         if stream in self._failed:
             return None  # failed in an earlier slice: reading on would leave a gap behind the state
-        start, end = self.window(last_bucket_start, width, floor)
+        start, end = self.window(last_bucket_start, width, floor, backfill_from)
         start = self._read_until.get(stream, start)
         if start >= end:
             return None
@@ -241,7 +247,13 @@ class RunContext:
     def stream_failed(self, stream: StreamId) -> None:
         self._failed.add(stream)
 
-    def window(self, last_bucket_start: int | None, width: str, floor: datetime | None) -> tuple[int, int]:
+    def window(
+        self,
+        last_bucket_start: int | None,
+        width: str,
+        floor: datetime | None,
+        backfill_from: date | None = None,
+    ) -> tuple[int, int]:
         settings = self.settings
         end = int(self.now.timestamp())
         if settings.end is not None:
@@ -252,6 +264,8 @@ class RunContext:
             start = last_bucket_start - settings.lookback_days * 86_400
         else:
             start = _midnight(self.now.date() - timedelta(days=settings.backfill_days))
+            if backfill_from is not None:
+                start = min(start, _midnight(backfill_from))
         start = floor_to_bucket(start, width)
         if floor is not None:
             start = max(start, int(floor.timestamp()))
@@ -292,7 +306,8 @@ def _report_stream(
     stream_id = (org.org_id, endpoint.table, stream_key)
     previous = state.get(stream_key, {}).get("last_bucket_start")
     floor = max(filter(None, (floor, run.organization_start(org))), default=None)
-    window = run.slice_window(stream_id, previous, width, floor)
+    backfill_from = run.settings.costs_backfill_from.get(org.org_id) if endpoint is COSTS_ENDPOINT else None
+    window = run.slice_window(stream_id, previous, width, floor, backfill_from)
     if window is None:
         return
     start, slice_end, end = window
@@ -345,7 +360,14 @@ def _report_stream(
     finally:
         _quarantine(run, org, endpoint.table, builder)
     last_bucket = floor_to_bucket(slice_end - 1, width)
-    state[stream_key] = {"last_bucket_start": max(previous or last_bucket, last_bucket)}
+    # Where the stream's loaded history begins (budgets judge coverage by it); unknown for a
+    # stream first loaded before this was recorded.
+    first = state.get(stream_key, {}).get("first_bucket_start")
+    first = start if previous is None else None if first is None else min(first, start)
+    state[stream_key] = {
+        "last_bucket_start": max(previous or last_bucket, last_bucket),
+        "first_bucket_start": first,
+    }
     outcome.completed = run.slice_read(stream_id, slice_end, end)
     log.info(
         "%s %s [%s] %s..%s: %d pages, %d rows (%.1fs)",
@@ -635,7 +657,38 @@ def openai_source(run: RunContext) -> list[DltResource]:
         if wanted is None or names.get(resource.name, resource.name) in wanted
     ]
     # Last: extraction runs resources in order (fifo), so every value set aside is collected by now.
-    return [*selected, _rejected_rows_resource(run), _refused_requests_resource(run)]
+    noted = [_organizations_resource(run), _rejected_rows_resource(run), _refused_requests_resource(run)]
+    return [*selected, *noted]
+
+
+def _organizations_resource(run: RunContext) -> DltResource:
+    """Which organizations the warehouse holds, and which are simulated (loader/identity.py)."""
+
+    def costs_loaded_from(org_id: str) -> datetime | None:
+        """The first day of the organization's loaded costs (every day's grouping), from the state."""
+        streams = dlt.current.resource_state(COSTS_ENDPOINT.table).get("orgs", {}).get(org_id, {})
+        first = streams.get(f"1d|{group_by_label(COSTS_ENDPOINT.group_by)}", {}).get("first_bucket_start")
+        return None if first is None else _dt(first)
+
+    def organizations() -> Iterator[Rows]:
+        # Every slice, last: the costs read by now may reach further back than at the first slice.
+        yield [
+            row | {"costs_loaded_from": costs_loaded_from(row["org_id"])} for row in organization_rows(run)
+        ]
+
+    return dlt.resource(
+        organizations,
+        name=ORGANIZATIONS_TABLE,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        primary_key="org_id",
+        columns={
+            "org_id": {"data_type": "text", "nullable": False},
+            "name": {"data_type": "text", "nullable": False},
+            "is_simulated": {"data_type": "bool", "nullable": False},
+            "loaded_at": {"data_type": "timestamp", "nullable": False},
+            "costs_loaded_from": {"data_type": "timestamp", "nullable": True},
+        },
+    )
 
 
 def _run_records_resource(name: str, records: Callable[[], Rows], columns: dict[str, Any]) -> DltResource:

@@ -12,15 +12,20 @@ from __future__ import annotations
 import sys
 
 from loader.pipeline import lock_holder
-from loader.settings import PIPELINE_NAME, duckdb_path_from_env, pipelines_dir_from_env
+from loader.settings import DEMO_PIPELINE_NAME, PIPELINE_NAME, duckdb_path_from_env, pipelines_dir_from_env
 
 
 def busy_message() -> str | None:
-    holder = lock_holder(pipelines_dir_from_env(), PIPELINE_NAME)
+    warehouse = duckdb_path_from_env()
+    # The demo's loader writes dbt's warehouse only when OPENAI_FINOPS_DUCKDB names it for both.
+    demo_writes_it = duckdb_path_from_env(demo=True) == warehouse
+    names = (PIPELINE_NAME, DEMO_PIPELINE_NAME) if demo_writes_it else (PIPELINE_NAME,)
+    pipelines_dir = pipelines_dir_from_env()
+    holder = next((h for name in names if (h := lock_holder(pipelines_dir, name)) is not None), None)
     if holder is None:
         return None
     return (
-        f"warehouse busy: a loader ({holder}) is loading {duckdb_path_from_env()}; DuckDB lets one "
+        f"warehouse busy: a loader ({holder}) is loading {warehouse}; DuckDB lets one "
         "process write the file, so dbt would fail. Run dbt when the load ends (a daily cron: "
         "`python -m loader && scripts/dbt.sh build`), or load into PostgreSQL, which has no such limit"
     )

@@ -43,3 +43,14 @@
         else cast(1 as decimal(7, 6))
     end
 {%- endmacro %}
+
+{#- The unit a parsed line item implies (`gpt-4o, input` is billed in tokens), for a cost line
+    without quantity_unit whose line item the prices seed does not list; null when it implies none. -#}
+{% macro focus_unit_of_line_item(token_type) -%}
+    case
+        when {{ token_type }} in ('input', 'cached input', 'cache write input', 'output', 'training') then 'Tokens'
+        when {{ token_type }} = 'image' then 'Images'
+        when {{ token_type }} = 'characters' then 'Characters'
+        when {{ token_type }} = 'seconds' then 'Seconds'
+    end
+{%- endmacro %}

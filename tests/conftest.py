@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dbt_support import with_demo_vars
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ class DemoWarehouse:
 
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
-        return self.run(dbt_bin, *args, check=check)
+        return self.run(dbt_bin, *with_demo_vars(args), check=check)
 
     def copy_to(self, work_dir: Path) -> DemoWarehouse:
         """A copy of this warehouse in `work_dir`, for a test that changes it."""

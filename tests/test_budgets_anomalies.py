@@ -50,36 +50,37 @@ def test_budget_daily_projection_reaches_the_forecast(demo_warehouse: DemoWareho
     assert mismatches == []
 
 
-def test_bad_budget_row_fails_and_is_named(demo_warehouse: DemoWarehouse) -> None:
-    bad_rows = [
-        ("bad-negative", "proj_unknown_is_fine_here", None, "month", -5, "amount must be positive"),
-        ("bad-project", "proj_does_not_exist", None, "month", 100, "unknown project_id proj_does_not_exist"),
-        ("bad-period", None, None, "week", 100, "period must be month, quarter or year, got week"),
+def test_malformed_budget_row_fails_and_an_unknown_one_warns_both_named(
+    demo_warehouse: DemoWarehouse,
+) -> None:
+    malformed = [
+        ("bad-negative", None, "month", -5, "amount must be positive"),
+        ("bad-period", None, "week", 100, "period must be month, quarter or year, got week"),
     ]
+    unknown = [("new-project", "proj_does_not_exist", "month", 100, "unknown project_id proj_does_not_exist")]
     org_id = _query(demo_warehouse, "select min(org_id) from marts.mart_budget_status")[0][0]
     with duckdb.connect(str(demo_warehouse.duckdb_path)) as con:
-        for budget_id, project_id, key_id, period, amount, _ in bad_rows:
+        for budget_id, project_id, period, amount, _ in malformed + unknown:
             con.execute(
-                "insert into seeds.budgets (budget_id, budget_name, org_id, project_id, api_key_id, period,"
-                " amount, currency) values (?, ?, ?, ?, ?, ?, ?, 'USD')",
-                [
-                    budget_id,
-                    budget_id,
-                    org_id,
-                    None if budget_id == "bad-negative" else project_id,
-                    key_id,
-                    period,
-                    amount,
-                ],
+                "insert into seeds.budgets (budget_id, budget_name, org_id, project_id, period, amount,"
+                " currency) values (?, ?, ?, ?, ?, ?, 'USD')",
+                [budget_id, budget_id, org_id, project_id, period, amount],
             )
     try:
-        result = demo_warehouse.dbt("test", "--select", "assert_budgets_seed_rows_valid", check=False)
+        failed = demo_warehouse.dbt("test", "--select", "assert_budgets_seed_rows_valid", check=False)
+        warned = demo_warehouse.dbt("test", "--select", "warn_budgets_seed_rows_unknown", check=False)
     finally:
         with duckdb.connect(str(demo_warehouse.duckdb_path)) as con:
-            con.execute("delete from seeds.budgets where budget_id like 'bad-%'")
-    assert result.returncode != 0
-    for budget_id, *_, problem in bad_rows:
-        assert f"budgets row budget_id={budget_id}: {problem}" in result.stdout, result.stdout[-3000:]
+            con.execute(
+                "delete from seeds.budgets where budget_id in ('bad-negative', 'bad-period', 'new-project')"
+            )
+    assert failed.returncode != 0
+    for budget_id, *_, problem in malformed:
+        assert f"FAIL budgets row budget_id={budget_id}: {problem}" in failed.stdout, failed.stdout[-3000:]
+    assert "new-project" not in failed.stdout  # an unknown id alone is not malformed
+    assert warned.returncode == 0, warned.stdout[-3000:]
+    assert f"WARN budgets row budget_id=new-project: {unknown[0][4]} in {org_id}" in warned.stdout
+    assert "WARN 1 warn_budgets_seed_rows_unknown" in warned.stdout, warned.stdout[-3000:]
 
 
 def test_anomaly_evaluation_beats_the_baseline_at_project_level(demo_warehouse: DemoWarehouse) -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+from dbt_support import with_demo_vars
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization
@@ -57,7 +58,9 @@ class Warehouse:
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
-        return subprocess.run([dbt_bin, *args], cwd=REPO_ROOT, env=self.env, text=True, capture_output=True)
+        return subprocess.run(
+            [dbt_bin, *with_demo_vars(args)], cwd=REPO_ROOT, env=self.env, text=True, capture_output=True
+        )
 
 
 def _incremental_models(warehouse: Warehouse) -> list[tuple[str, str]]:

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         metavar="PATH",
-        help="where to write the file (default: openai_finops_report.html next to the DuckDB file)",
+        help="where to write the file (default: <warehouse>_report.html next to the DuckDB file)",
     )
     return parser
 
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    out = args.out or duckdb_path.with_name("openai_finops_report.html")
+    out = args.out or duckdb_path.with_name(f"{duckdb_path.stem}_report.html")
     try:
         with duckdb.connect(str(duckdb_path), read_only=True) as con:
             data = read_report_data(con, args.org or (), args.start, args.end)

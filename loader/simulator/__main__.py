@@ -105,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="amount.value always a JSON number (default: mixed numbers and strings, as live)",
     )
     p.add_argument(
+        "--no-missing-units",
+        action="store_true",
+        help="every cost line names its quantity_unit (default: some leave it out or null, as allowed)",
+    )
+    p.add_argument(
+        "--refund-lines",
+        action="store_true",
+        help="a negative cost line (a refund) every tenth day",
+    )
+    p.add_argument(
         "--ground-truth",
         metavar="FILE",
         default=None,
@@ -122,6 +132,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         "restatement_days": args.restatement_days,
         "extras": not args.no_extras,
         "amount_strings": not args.number_amounts,
+        "missing_units": not args.no_missing_units,
+        "refund_lines": args.refund_lines,
     }
     if args.now is not None:
         kwargs["now"] = args.now

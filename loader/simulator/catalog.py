@@ -237,6 +237,8 @@ LINE_CODE_INTERPRETER = "assistants api | code interpreter"
 LINE_FILE_SEARCH = "assistants api | file search"
 LINE_VECTOR_STORAGE = "assistants api | file search storage"
 LINE_WEB_SEARCH = "web search tool calls"
+# A credit line OpenAI bills as a negative amount; no price row, no unit.
+LINE_REFUND = "refund, service credit"
 
 
 @dataclass(frozen=True)

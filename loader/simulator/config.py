@@ -71,6 +71,11 @@ class SimulatorConfig:
     extras: bool = True
     # amount.value sometimes a decimal string, as seen live (CONTRACT §7 #4); off = always a JSON number.
     amount_strings: bool = True
+    # Some cost lines leave `quantity_unit` out or null, as the schema allows (it is optional and
+    # arrived 2026-08-21; CONTRACT §3.4); off = every line names its unit.
+    missing_units: bool = True
+    # A refund each tenth day: a negative cost line ("refund, service credit") for one project.
+    refund_lines: bool = False
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

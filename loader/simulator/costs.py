@@ -32,7 +32,7 @@ class CostAtom:
     line_item: str
     api_key_id: str | None
     quantity: Decimal
-    quantity_unit: str
+    quantity_unit: str | None
     amount: Decimal
 
 
@@ -65,8 +65,16 @@ def stream_line_items(s: Stream, v: Sequence[int]) -> list[tuple[str, int]]:
 
 
 class CostModel:
-    def __init__(self, seed: int, generator: Generator, price_drift: Decimal, restatement_days: int) -> None:
+    def __init__(
+        self,
+        seed: int,
+        generator: Generator,
+        price_drift: Decimal,
+        restatement_days: int,
+        refund_lines: bool = False,
+    ) -> None:
         self.seed = seed
+        self.refund_lines = refund_lines
         self.generator = generator
         self.multiplier = 1 + price_drift
         self.restatement_days = restatement_days
@@ -125,7 +133,17 @@ class CostModel:
             atoms.append(
                 CostAtom(project_id, line_item, key_id, qty, row.quantity_unit, self._amount(line_item, qty))
             )
+        if self.refund_lines and day % 10 == 4 and atoms:
+            atoms.append(self._refund(atoms))
         return atoms
+
+    @staticmethod
+    def _refund(atoms: Sequence[CostAtom]) -> CostAtom:
+        """A tenth of the day's spend of its first project, credited back as a negative line."""
+        project_id = atoms[0].project_id
+        spend = sum((a.amount for a in atoms if a.project_id == project_id), Decimal(0))
+        amount = -(spend / 10).quantize(Decimal("0.01"), ROUND_DOWN)
+        return CostAtom(project_id, catalog.LINE_REFUND, None, Decimal(0), None, amount)
 
     def _final_day(self, org: Organization, day: int) -> tuple[CostAtom, ...]:
         key = (org.org_id, day)

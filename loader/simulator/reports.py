@@ -111,7 +111,15 @@ def _completion_fields(v: Sequence[int]) -> dict[str, int]:
 
 
 class Reports:
-    def __init__(self, generator: Generator, costs: CostModel, extras: bool, amount_strings: bool) -> None:
+    def __init__(
+        self,
+        generator: Generator,
+        costs: CostModel,
+        extras: bool,
+        amount_strings: bool,
+        missing_units: bool = False,
+    ) -> None:
+        self.missing_units = missing_units
         self.generator = generator
         self.costs = costs
         self.extras = extras
@@ -286,9 +294,11 @@ class Reports:
             if "api_key_id" in values or not (self.extras and salt & 4):
                 row["api_key_id"] = values.get("api_key_id")  # else absent, as live
             row["quantity"] = raw_number(quantity) if line_item is not None else None
-            row["quantity_unit"] = (
-                catalog.PRICES[str(line_item)].quantity_unit if line_item is not None else None
-            )
+            price = catalog.PRICES.get(str(line_item)) if line_item is not None else None
+            if not (self.missing_units and salt % 7 == 0):  # else absent, as the schema allows
+                row["quantity_unit"] = (
+                    None if price is None or (self.missing_units and salt % 7 == 1) else price.quantity_unit
+                )
             if self.extras:
                 row["organization_id"] = org.org_id
                 row["organization_name"] = org.spec.name

@@ -36,10 +36,18 @@ class Simulator:
             self.config.seed, self.first_day, [s for o in self._orgs for s in o.streams]
         )
         self.cost_model = CostModel(
-            self.config.seed, self.generator, self.config.price_drift, self.config.restatement_days
+            self.config.seed,
+            self.generator,
+            self.config.price_drift,
+            self.config.restatement_days,
+            refund_lines=self.config.refund_lines,
         )
         self.reports = Reports(
-            self.generator, self.cost_model, self.config.extras, self.config.amount_strings
+            self.generator,
+            self.cost_model,
+            self.config.extras,
+            self.config.amount_strings,
+            missing_units=self.config.missing_units,
         )
         self.faults = FaultInjector()
 

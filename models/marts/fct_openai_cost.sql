@@ -101,6 +101,19 @@ api_keys as (
     select * from {{ ref('dim_openai_api_keys') }}
 ),
 
+prices as (
+    select * from {{ ref('openai_prices') }}
+),
+
+{# The unit of a line item that the API sends without quantity_unit (optional in its schema). -#}
+line_item_units as (
+    select
+        lower(line_item) as line_item_key,
+        max(consumed_unit) as consumed_unit
+    from prices
+    group by lower(line_item)
+),
+
 {# from the whole history (a cheap scan of one table), as a full refresh sees it -#}
 organizations as (
     select
@@ -110,33 +123,41 @@ organizations as (
     group by org_id
 ),
 
+{# A negative line from the API is a refund or credit OpenAI granted: a Credit row, not usage. -#}
 usage_charges as (
     select
-        org_id,
-        charge_date,
-        project_id,
-        api_key_id,
-        line_item,
-        'Usage' as charge_category,
-        'Usage-Based' as charge_frequency,
-        line_item as charge_description,
-        amount_value as charge_cost,
-        currency,
-        quantity,
-        {{ focus_consumed_unit('quantity_unit') }} as consumed_unit,
-        quantity_unit,
-        service_name,
-        line_item_model,
-        line_item_token_type,
-        line_item_modality,
-        line_item_image_size,
-        line_item_tool,
-        line_item_service_tier,
-        line_item_is_batch,
-        is_line_item_parsed,
+        costs.org_id,
+        costs.charge_date,
+        costs.project_id,
+        costs.api_key_id,
+        costs.line_item,
+        case when costs.amount_value < 0 then 'Credit' else 'Usage' end as charge_category,
+        case when costs.amount_value < 0 then 'One-Time' else 'Usage-Based' end as charge_frequency,
+        costs.line_item as charge_description,
+        costs.amount_value as charge_cost,
+        costs.currency,
+        costs.quantity,
+        coalesce(
+            {{ focus_consumed_unit('costs.quantity_unit') }},
+            line_item_units.consumed_unit,
+            {{ focus_unit_of_line_item('costs.line_item_token_type') }},
+            'Unknown'
+        ) as consumed_unit,
+        costs.quantity_unit,
+        costs.service_name,
+        costs.line_item_model,
+        costs.line_item_token_type,
+        costs.line_item_modality,
+        costs.line_item_image_size,
+        costs.line_item_tool,
+        costs.line_item_service_tier,
+        costs.line_item_is_batch,
+        costs.is_line_item_parsed,
         cast(null as {{ dbt.type_string() }}) as adjustment_kind,
-        project_name
+        costs.project_name
     from costs
+    left join line_item_units
+        on lower(costs.line_item) = line_item_units.line_item_key
 ),
 
 adjustment_charges as (

@@ -3,6 +3,10 @@
     organization's first loaded day to the current period, with actual spend to date, the
     forecast of the period's total by the default method, the thresholds crossed and a status:
     over (actual at or above the amount), at risk (forecast at or above it), else on track.
+
+    A period is judged only on a whole history: when its loaded days start after the period's
+    first day (and the organization existed then), its status is "not enough data" with the
+    reason, and it has no forecast. Its actual to date stays (a lower bound).
 -#}
 {%- set method = var('budget_forecast_method', 'weekday_28d') -%}
 {%- set min_history_days = budget_forecast_min_history(method) -%}
@@ -33,6 +37,43 @@ mart_budget_thresholds as (
 
 ),
 
+dim_openai_projects as (
+
+    select * from {{ ref('dim_openai_projects') }}
+
+),
+
+stg_openai__organizations as (
+
+    select * from {{ ref('stg_openai__organizations') }}
+
+),
+
+-- Where each organization's costs are known from: the first day the loader read (its state), else
+-- the first day with a cost. Nothing can be billed before the organization's first project, so
+-- a period that began earlier is whole from that day on.
+project_starts as (
+
+    select
+        org_id,
+        cast(min(created_at) as date) as organization_start_date
+    from dim_openai_projects
+    group by org_id
+
+),
+
+organization_starts as (
+
+    select
+        project_starts.org_id,
+        project_starts.organization_start_date,
+        cast(stg_openai__organizations.costs_loaded_from as date) as costs_loaded_from_date
+    from project_starts
+    left join stg_openai__organizations
+        on project_starts.org_id = stg_openai__organizations.org_id
+
+),
+
 periods as (
 
     select
@@ -42,6 +83,7 @@ periods as (
         max(period_days) as period_days,
         max(case when is_complete_day then spend_date end) as as_of_date,
         max(case when not is_future_day then spend_date end) as latest_date,
+        min(case when not is_future_day then spend_date end) as first_loaded_date,
         max(case when is_future_day then 1 else 0 end) = 1 as is_current_period,
         sum(cost_usd) as actual_to_date_usd,
         max(case when spend_date = period_end_date then projected_cumulative_usd end) as forecast_usd
@@ -99,10 +141,23 @@ joined as (
         threshold_summary.highest_forecast_threshold_crossed_pct,
         threshold_summary.thresholds_crossed,
         cast(budgets.amount as decimal(38, 6)) as budget_amount_usd,
-        coalesce(history_at_as_of.history_days, 0) as history_days
+        coalesce(history_at_as_of.history_days, 0) as history_days,
+        greatest(
+            periods.period_start_date,
+            coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
+        ) as covered_from_date,
+        coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
+        > periods.period_start_date
+        and (
+            organization_starts.organization_start_date is null
+            or coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
+            > organization_starts.organization_start_date
+        ) as is_missing_period_start
     from periods
     inner join budgets
         on periods.budget_id = budgets.budget_id
+    left join organization_starts
+        on budgets.org_id = organization_starts.org_id
     left join history_at_as_of
         on
             periods.budget_id = history_at_as_of.budget_id
@@ -134,22 +189,46 @@ final as (
         budget_amount_usd,
         currency,
         owner,
+        covered_from_date as first_loaded_date,
+        latest_date as last_loaded_date,
+        {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }} + 1 as loaded_days,
+        period_days,
+        round(
+            cast(100.0 * ({{ dbt.datediff('covered_from_date', 'latest_date', 'day') }} + 1) / period_days
+                as {{ dbt.type_numeric() }}),
+            1
+        ) as period_covered_pct,
+        not is_missing_period_start as is_period_start_loaded,
         cast(actual_to_date_usd as decimal(38, 6)) as actual_to_date_usd,
-        cast(forecast_usd as decimal(38, 6)) as forecast_usd,
+        cast(case when not is_missing_period_start then forecast_usd end as decimal(38, 6)) as forecast_usd,
         '{{ method }}' as forecast_method,
-        forecast_usd is not null as has_forecast,
+        forecast_usd is not null and not is_missing_period_start as has_forecast,
         history_days,
         {{ min_history_days }} as forecast_min_history_days,
         round(cast(100 * actual_to_date_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1) as actual_pct,
-        round(cast(100 * forecast_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1) as forecast_pct,
+        case when not is_missing_period_start
+            then round(cast(100 * forecast_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1)
+        end as forecast_pct,
         highest_threshold_crossed_pct,
         highest_forecast_threshold_crossed_pct,
         thresholds_crossed,
         case
+            when is_missing_period_start then 'not enough data'
             when actual_to_date_usd >= budget_amount_usd then 'over'
             when forecast_usd >= budget_amount_usd then 'at risk'
             else 'on track'
-        end as status
+        end as status,
+        case
+            when is_missing_period_start
+                then {{ dbt.concat([
+                    "'costs are loaded from '", "cast(covered_from_date as " ~ dbt.type_string() ~ ")",
+                    "' but the '", "budget_period", "' began '", "cast(period_start_date as " ~ dbt.type_string() ~ ")",
+                    "' ('", "cast(" ~ dbt.datediff('covered_from_date', 'latest_date', 'day') ~ " + 1 as " ~ dbt.type_string() ~ ")", "' of '",
+                    "cast(period_days as " ~ dbt.type_string() ~ ")",
+                    "' days loaded): load from its start with python -m loader --start '",
+                    "cast(period_start_date as " ~ dbt.type_string() ~ ")",
+                ]) }}
+        end as status_reason
     from joined
 
 )

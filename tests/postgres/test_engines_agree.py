@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from dbt_support import with_demo_vars
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization
@@ -61,7 +62,7 @@ class Engine:
     def dbt(self, *args: str) -> subprocess.Popen[str]:
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
         return subprocess.Popen(
-            [dbt_bin, *args, "--target", self.target],
+            [dbt_bin, *with_demo_vars(args), "--target", self.target],
             cwd=REPO_ROOT,
             env=self.env,
             text=True,

@@ -103,7 +103,10 @@ def check_demo_and_real(pipeline: dlt.Pipeline, run: Any) -> None:
 
 
 def organization_rows(run: Any) -> list[dict[str, Any]]:
+    """A row per organization that loaded something this run (a refused key loads nothing)."""
+    loaded = {outcome.org for outcome in run.report.streams if outcome.completed}
     return [
         {"org_id": org.org_id, "name": org.name, "is_simulated": org.simulated, "loaded_at": run.now}
         for org in run.settings.organizations
+        if org.label in loaded
     ]

@@ -7,7 +7,6 @@ tests (FOCUS export, reconciliation) read real loaded data and never touch the u
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dbt_support import with_demo_vars
+from dbt_support import dbt_env, with_demo_vars
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,28 +48,11 @@ class DemoWarehouse:
         return DemoWarehouse(duckdb_path, env)
 
 
-def _base_env(duckdb_path: Path, work_dir: Path) -> dict[str, str]:
-    profiles_dir = work_dir / "profiles"
-    profiles_dir.mkdir(exist_ok=True)
-    shutil.copy(REPO_ROOT / "profiles.example.yml", profiles_dir / "profiles.yml")
-    env = dict(os.environ)
-    env.update(
-        OPENAI_FINOPS_DUCKDB=str(duckdb_path),
-        DBT_PROFILES_DIR=str(profiles_dir),
-        DBT_TARGET_PATH=str(work_dir / "target"),
-        DBT_LOG_PATH=str(work_dir / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        RUNTIME__DLTHUB_TELEMETRY="false",
-    )
-    return env
-
-
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWarehouse]:
     work_dir = tmp_path_factory.mktemp("demo_warehouse")
     duckdb_path = work_dir / "openai_finops.duckdb"
-    warehouse = DemoWarehouse(duckdb_path, _base_env(duckdb_path, work_dir))
+    warehouse = DemoWarehouse(duckdb_path, dbt_env(duckdb_path, work_dir))
     load = warehouse.run(sys.executable, "-m", "loader", "--demo", "--quiet", check=False)
     assert load.returncode == 0, f"demo load failed:\n{load.stdout}\n{load.stderr}"
     build = warehouse.dbt("build", check=False)

@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--refund-lines",
         action="store_true",
-        help="a negative cost line (a refund) every tenth day",
+        help="a negative cost line (a refund) every seventh day",
     )
     p.add_argument(
         "--ground-truth",

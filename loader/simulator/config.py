@@ -74,7 +74,7 @@ class SimulatorConfig:
     # Some cost lines leave `quantity_unit` out or null, as the schema allows (it is optional and
     # arrived 2026-08-21; CONTRACT §3.4); off = every line names its unit.
     missing_units: bool = True
-    # A refund each tenth day: a negative cost line ("refund, service credit") for one project.
+    # A refund each seventh day: a negative cost line ("refund, service credit") for one project.
     refund_lines: bool = False
 
     def __post_init__(self) -> None:

@@ -133,7 +133,7 @@ class CostModel:
             atoms.append(
                 CostAtom(project_id, line_item, key_id, qty, row.quantity_unit, self._amount(line_item, qty))
             )
-        if self.refund_lines and day % 10 == 4 and atoms:
+        if self.refund_lines and day % 7 == 4 and atoms:
             atoms.append(self._refund(atoms))
         return atoms
 

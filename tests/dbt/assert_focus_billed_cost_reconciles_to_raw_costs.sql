@@ -1,4 +1,5 @@
-{#- Reconciliation: FOCUS BilledCost of the Usage rows, per organization, UTC day and project,
+{#- Reconciliation: FOCUS BilledCost of the rows from the API (Usage, and Credit for a negative
+    line the API sent; not the seed's adjustments), per organization, UTC day and project,
     equals the raw project-level costs (`group_by = line_item,project_id`) to the cent. The
     FOCUS rows come from the key-level rows wherever a day has them, so this also proves that
     the key-level split covers the same spend. Returns the groups that differ. -#}
@@ -20,7 +21,7 @@ focus_totals as (
         coalesce("SubAccountId", '(none)') as project_id,
         sum("BilledCost") as billed_cost
     from focus
-    where "ChargeCategory" = 'Usage'
+    where "x_AdjustmentKind" is null
     group by 1, 2, 3
 ),
 

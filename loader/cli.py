@@ -40,6 +40,18 @@ log = logging.getLogger("loader")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+SUBCOMMANDS = """subcommands (each has its own --help):
+  (none)    load usage, costs and names into the warehouse (the options above)
+  alerts    send budget, anomaly and failed-load alerts once each (Slack, email, webhook)
+  report    write the HTML spend report (budgets, anomalies, reconciliation) from the marts
+
+related commands:
+  dbt build --vars '{demo: true}'   after --demo; without the var after a real load (shipped seeds)
+  python -m loader.marts_summary    print the marts' summary (spend, budgets, anomalies)
+  scripts/dbt.sh build              dbt, after checking that no loader holds the DuckDB file
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the message is what the user needs.
@@ -78,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
             f"the warehouse (DuckDB file from OPENAI_FINOPS_DUCKDB, default {DEFAULT_DUCKDB}), "
             "incrementally, for every configured organization."
         ),
+        usage="python -m loader [alerts | report] [options]",
+        epilog=SUBCOMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--demo",

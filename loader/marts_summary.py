@@ -102,20 +102,22 @@ def summarize(con: duckdb.DuckDBPyConnection, days: int) -> str:
         )
     if _has_table(con, "marts", "mart_budget_status"):
         budgets = con.execute(
-            """select budget_name, status, actual_to_date_usd, budget_amount_usd, forecast_pct
+            """select budget_name, status, actual_to_date_usd, budget_amount_usd, forecast_pct, status_reason
                from marts.mart_budget_status
                where is_current_period and status <> 'on track'
-               order by forecast_pct desc nulls last"""
+               order by status = 'not enough data', forecast_pct desc nulls last"""
         ).fetchall()
+        reasons = [f"  {name}: {reason}" for name, *_, reason in budgets if reason]
         parts.append(
             _table(
-                "\nBudgets at risk or over (current period):",
+                "\nBudgets at risk, over or without enough data (current period):",
                 ("budget", "status", "actual", "budget", "forecast"),
                 [
                     (name, status, _money(actual), _money(amount), "-" if pct is None else f"{pct:.0f}%")
-                    for name, status, actual, amount, pct in budgets
+                    for name, status, actual, amount, pct, _ in budgets
                 ],
             )
+            + "".join(f"\n{line}" for line in reasons)
             if budgets
             else "\nBudgets: every current budget is on track."
         )

@@ -146,3 +146,18 @@ def test_user_owning_the_anomalous_key_is_the_projects_top_user(demo_warehouse: 
             assert top_user_id == key.owner_user_id, (label, drivers)
             assert f"project_user {key.owner_user_id} " in drivers, (label, drivers)
     assert checked, "no labelled anomaly on a user's key was flagged at project level on its first day"
+
+
+def test_the_demo_loads_costs_from_the_start_of_its_yearly_budget(demo_warehouse: DemoWarehouse) -> None:
+    """seeds/demo/budgets.csv has a yearly budget for Globex: its first load read costs from January 1,
+    so the year is covered and judged; Acme's budgets are monthly and quarterly: the usual 90 days."""
+    ((yearly_org, covered, status, first_loaded),) = _query(
+        demo_warehouse,
+        "select org_id, is_period_start_loaded, status, first_loaded_date from marts.mart_budget_status "
+        "where budget_id = 'globex-yearly' and is_current_period",
+    )
+    orgs = "select org_id, costs_loaded_from from openai_raw.organizations"
+    loaded_from = dict(_query(demo_warehouse, orgs))
+    assert loaded_from[yearly_org].date() == first_loaded == first_loaded.replace(month=1, day=1)
+    assert covered is True and status != "not enough data"
+    assert all(value.date() > first_loaded for org, value in loaded_from.items() if org != yearly_org)

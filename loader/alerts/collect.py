@@ -184,7 +184,11 @@ def budget_alerts(con: duckdb.DuckDBPyConnection, names: Names) -> list[Alert]:
             on thresholds.budget_id = status.budget_id
             and thresholds.period_start_date = status.period_start_date
         where status.is_current_period
-            and (thresholds.is_crossed_actual or thresholds.is_crossed_forecast)
+            -- a forecast from part of a period ("not enough data") is no forecast; actual is a fact
+            and (
+                thresholds.is_crossed_actual
+                or (thresholds.is_crossed_forecast and status.status <> 'not enough data')
+            )
         order by status.budget_id, thresholds.threshold_pct
         """,
         [],

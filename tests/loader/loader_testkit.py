@@ -62,7 +62,8 @@ def settings_for(sim: Simulator, base_url: str, workdir: Path, **overrides: Any)
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every raw table's rows, sorted, without dlt's per-load bookkeeping columns.
 
-    The run log `loader_runs` is left out: it records when each run happened, not what it loaded.
+    The run log `loader_runs` and `organizations.loaded_at` are left out: they record when each run
+    happened, not what it loaded.
     """
     tables: dict[str, list[tuple]] = {}
     if not db_path.exists():
@@ -82,6 +83,8 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
                 for row in con.sql(
                     "select column_name from information_schema.columns where table_schema = 'openai_raw' "
                     f"and table_name = '{name}' and column_name not like '\\_dlt%' escape '\\' "
+                    # when a run happened (openai_raw.organizations), not what it loaded
+                    "and column_name <> 'loaded_at' "
                     "order by column_name"
                 ).fetchall()
             ]

@@ -42,6 +42,7 @@ def test_bad_flags_exit_2_with_one_line(
 
 def test_start_after_end_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-unused-0000")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-unused")
     assert cli.main(["--start", "2026-03-10", "--end", "2026-03-01"]) == 2
     assert capsys.readouterr().err.strip() == (
         "python -m loader: error: --start 2026-03-10 is after --end 2026-03-01"
@@ -68,6 +69,33 @@ def test_no_organization_configured_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "w.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            {"SOURCES__OPENAI__ORGANIZATIONS__ACME__ADMIN_KEY": "sk-admin-0123456789"},
+            "organization acme has no org_id: set [sources.openai.organizations.acme] org_id in "
+            ".dlt/config.toml or SOURCES__OPENAI__ORGANIZATIONS__ACME__ORG_ID; find it at "
+            "platform.openai.com > Settings > Organization > General, 'Organization ID' (org-...)",
+        ),
+        (
+            {"OPENAI_ADMIN_KEY": "sk-admin-0123456789", "OPENAI_ORG_ID": "acme"},
+            "OPENAI_ORG_ID = 'acme' is not an organization id (org-...); find it at "
+            "platform.openai.com > Settings > Organization > General, 'Organization ID' (org-...)",
+        ),
+    ],
+)
+def test_an_organization_without_its_id_exits_2(tmp_path: Path, extra: dict[str, str], expected: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DLT_PROJECT_DIR": str(tmp_path)}
+    env["OPENAI_FINOPS_DUCKDB"] = str(tmp_path / "w.duckdb")
+    command = [sys.executable, "-m", "loader"]
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env | extra, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"python -m loader: error: {expected}"]
+    assert "0123456789" not in done.stderr  # the key is never shown
+    assert not (tmp_path / "w.duckdb").exists()
+
+
 def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--help"])
@@ -87,3 +115,7 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--verbose",
     ):
         assert flag in text
+    # every subcommand, one line each, and the --demo's own warehouse
+    assert "\n  alerts    send budget, anomaly and failed-load alerts" in text
+    assert "\n  report    write the HTML spend report" in text
+    assert "warehouse/demo.duckdb" in text

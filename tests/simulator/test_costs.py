@@ -87,7 +87,7 @@ def test_key_level_rows_equal_ground_truth_exactly(sim: Simulator, client: Clien
         for row in b["results"]:
             key = (day, row["project_id"], row["line_item"], row["api_key_id"])
             assert key not in served
-            served[key] = (value(row["amount"]["value"]), value(row["quantity"]), row["quantity_unit"])
+            served[key] = (value(row["amount"]["value"]), value(row["quantity"]), row.get("quantity_unit"))
     truth = {
         (g["date"], g["project_id"], g["line_item"], g["api_key_id"]): (
             g["amount"],
@@ -96,7 +96,14 @@ def test_key_level_rows_equal_ground_truth_exactly(sim: Simulator, client: Clien
         )
         for g in sim.ground_truth_costs(org, date(2026, 3, 1), date(2026, 3, 10))
     }
-    assert served == truth
+    # Some lines leave quantity_unit out or null (missing_units, as the schema allows); every
+    # unit that is served is the true one.
+    unitless = {key for key, (_, _, unit) in served.items() if unit is None}
+    assert 0 < len(unitless) < len(served) / 3
+    assert {key: (amount, quantity) for key, (amount, quantity, _) in served.items()} == {
+        key: (amount, quantity) for key, (amount, quantity, _) in truth.items()
+    }
+    assert all(truth[key][2] == unit for key, (_, _, unit) in served.items() if key not in unitless)
     assert len(truth) > 1000
     assert {k[3] is None for k in truth} == {True, False}  # storage and code interpreter have no key
 
@@ -132,11 +139,15 @@ def test_quantity_only_when_grouped_by_line_item(client: Client) -> None:
         results = [row for b in body["data"] for row in b["results"]]
         assert results
         for row in results:
-            assert (row["quantity"] is not None, row["quantity_unit"] is not None) == (filled, filled)
-    body = client.ok("/organization/costs", start_time=D0, limit=1, group_by="line_item")
-    units = {row["line_item"]: row["quantity_unit"] for row in body["data"][0]["results"]}
-    assert units["gpt-4o-mini-2024-07-18, input"] == "tokens"
-    assert units["assistants api | file search storage"] == "gibibyte_hours"
+            assert (row["quantity"] is not None) == filled
+            if not filled:
+                assert row.get("quantity_unit") is None
+    body = client.ok("/organization/costs", start_time=D0, limit=7, group_by="line_item")
+    units: dict[str, set] = {}
+    for row in (row for b in body["data"] for row in b["results"]):
+        units.setdefault(row["line_item"], set()).add(row.get("quantity_unit"))
+    assert units["gpt-4o-mini-2024-07-18, input"] - {None} == {"tokens"}  # or left out on some days
+    assert units["assistants api | file search storage"] - {None} == {"gibibyte_hours"}
 
 
 def test_line_item_alone_still_splits_per_project(client: Client) -> None:

@@ -169,6 +169,16 @@ joined as (
 
 ),
 
+covered as (
+
+    select
+        *,
+        {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }}
+        + 1 as loaded_days
+    from joined
+
+),
+
 final as (
 
     select
@@ -191,13 +201,9 @@ final as (
         owner,
         covered_from_date as first_loaded_date,
         latest_date as last_loaded_date,
-        {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }} + 1 as loaded_days,
+        loaded_days,
         period_days,
-        round(
-            cast(100.0 * ({{ dbt.datediff('covered_from_date', 'latest_date', 'day') }} + 1) / period_days
-                as {{ dbt.type_numeric() }}),
-            1
-        ) as period_covered_pct,
+        round(cast(100.0 * loaded_days / period_days as {{ dbt.type_numeric() }}), 1) as period_covered_pct,
         not is_missing_period_start as is_period_start_loaded,
         cast(actual_to_date_usd as decimal(38, 6)) as actual_to_date_usd,
         cast(case when not is_missing_period_start then forecast_usd end as decimal(38, 6)) as forecast_usd,
@@ -206,8 +212,9 @@ final as (
         history_days,
         {{ min_history_days }} as forecast_min_history_days,
         round(cast(100 * actual_to_date_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1) as actual_pct,
-        case when not is_missing_period_start
-            then round(cast(100 * forecast_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1)
+        case
+            when not is_missing_period_start
+                then round(cast(100 * forecast_usd / budget_amount_usd as {{ dbt.type_numeric() }}), 1)
         end as forecast_pct,
         highest_threshold_crossed_pct,
         highest_forecast_threshold_crossed_pct,
@@ -223,13 +230,13 @@ final as (
                 then {{ dbt.concat([
                     "'costs are loaded from '", "cast(covered_from_date as " ~ dbt.type_string() ~ ")",
                     "' but the '", "budget_period", "' began '", "cast(period_start_date as " ~ dbt.type_string() ~ ")",
-                    "' ('", "cast(" ~ dbt.datediff('covered_from_date', 'latest_date', 'day') ~ " + 1 as " ~ dbt.type_string() ~ ")", "' of '",
+                    "' ('", "cast(loaded_days as " ~ dbt.type_string() ~ ")", "' of '",
                     "cast(period_days as " ~ dbt.type_string() ~ ")",
                     "' days loaded): load from its start with python -m loader --start '",
                     "cast(period_start_date as " ~ dbt.type_string() ~ ")",
                 ]) }}
         end as status_reason
-    from joined
+    from covered
 
 )
 

@@ -46,6 +46,10 @@ DUCKDB_CHECKPOINT_THRESHOLD = "16MB"
 # to three of them in memory: +200 MB, more often the more slices a backfill has (a 90-day backfill
 # of a large organization peaked at 684 MB). Past this limit DuckDB spills to <warehouse>.tmp.
 DUCKDB_MEMORY_LIMIT = "128MB"
+# One DuckDB thread per load job: the two load jobs already run side by side, and more threads only
+# competed with them and with the Python process for the cores (7 and 30 days: load step up to 20%
+# faster, peak memory 15-55 MB lower, measured on 2 shared cores).
+DUCKDB_THREADS = 1
 # glibc's mallopt options (malloc.h).
 _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
 
@@ -86,6 +90,7 @@ def destination_for(settings: LoaderSettings) -> Any:
             statements=[
                 f"SET GLOBAL checkpoint_threshold = '{DUCKDB_CHECKPOINT_THRESHOLD}'",
                 f"SET GLOBAL memory_limit = '{DUCKDB_MEMORY_LIMIT}'",
+                f"SET GLOBAL threads = {DUCKDB_THREADS}",
             ],
         )
         return dlt.destinations.duckdb(credentials=credentials)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -44,12 +45,20 @@ SUBCOMMANDS = """subcommands (each has its own --help):
   (none)    load usage, costs and names into the warehouse (the options above)
   alerts    send budget, anomaly and failed-load alerts once each (Slack, email, webhook)
   report    write the HTML spend report (budgets, anomalies, reconciliation) from the marts
+  summary   print the marts' summary: spend by project and model, reconciliation, budgets, anomalies
+  simulate  serve the simulated OpenAI organizations (the demo's data, the tests' double)
 
 related commands:
   dbt build --vars '{demo: true}'   after --demo; without the var after a real load (shipped seeds)
-  python -m loader.marts_summary    print the marts' summary (spend, budgets, anomalies)
   scripts/dbt.sh build              dbt, after checking that no loader holds the DuckDB file
 """
+# Each subcommand's module and its main(argv); imported only when the subcommand is chosen.
+SUBCOMMAND_MODULES = {
+    "alerts": "loader.alerts",
+    "report": "loader.report",
+    "summary": "loader.marts_summary",
+    "simulate": "loader.simulator.__main__",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"the warehouse (DuckDB file from OPENAI_FINOPS_DUCKDB, default {DEFAULT_DUCKDB}), "
             "incrementally, for every configured organization."
         ),
-        usage="python -m loader [alerts | report] [options]",
+        usage="python -m loader [alerts | report | summary | simulate] [options]",
         epilog=SUBCOMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -210,13 +219,11 @@ def _organizations_and_base_url(
 def _record_run(
     settings: LoaderSettings, started_at: datetime, status: str, rows: dict[str, int], error: str | None
 ) -> None:
-    """Log the run's outcome for `python -m loader alerts` (DuckDB warehouses; errors hold no keys)."""
-    if settings.destination != "duckdb":
-        return
-    from loader.alerts import record_run
+    """Write the run's outcome into its warehouse (loader/run_log.py); errors hold no keys."""
+    from loader.run_log import record_run_or_warn
 
-    record_run(
-        settings.duckdb_path,
+    record_run_or_warn(
+        settings,
         started_at=started_at,
         finished_at=datetime.now(UTC),
         status=status,
@@ -227,16 +234,11 @@ def _record_run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Subcommands (issue 7) have their own parsers; the load's flags stay as they are.
+    # A subcommand's package is imported only when it is chosen: a scheduled load imports none.
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["alerts"]:
-        from loader.alerts import main as alerts_main
-
-        return alerts_main(arguments[1:])
-    if arguments[:1] == ["report"]:
-        from loader.report import main as report_main
-
-        return report_main(arguments[1:])
+    if arguments[:1] and arguments[0] in SUBCOMMAND_MODULES:
+        module = importlib.import_module(SUBCOMMAND_MODULES[arguments[0]])
+        return int(module.main(arguments[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     _prepare_environment()

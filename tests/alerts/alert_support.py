@@ -21,7 +21,8 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from loader.alerts.runs import record_run
+from loader.run_log import record_run
+from loader.settings import LoaderSettings
 
 ORG_A = "org-AAAAAAAAAAAAAAAAAAAAAAAA"
 ORG_B = "org-BBBBBBBBBBBBBBBBBBBBBBBB"
@@ -126,8 +127,10 @@ def build_marts(path: Path) -> None:
         con.execute(
             "insert into marts.dim_openai_projects values (?, ?, 'Support Assistant')", [ORG_A, PROJECT_1]
         )
+    # the loader's own writer of the run log, on this warehouse
+    settings = LoaderSettings(organizations=(), duckdb_path=path, pipelines_dir=path.parent / "pipelines")
     record_run(
-        path,
+        settings,
         run_id="run-ok",
         started_at=datetime(2026, 3, 10, 6, 0, 0, tzinfo=UTC),
         finished_at=datetime(2026, 3, 10, 6, 3, 5, tzinfo=UTC),
@@ -136,7 +139,7 @@ def build_marts(path: Path) -> None:
         rows_by_table={"costs": 1200, "usage_completions": 3400},
     )
     record_run(
-        path,
+        settings,
         run_id="run-failed",
         started_at=datetime(2026, 3, 9, 6, 0, 0, tzinfo=UTC),
         finished_at=datetime(2026, 3, 9, 6, 0, 42, tzinfo=UTC),

@@ -118,4 +118,6 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     # every subcommand, one line each, and the --demo's own warehouse
     assert "\n  alerts    send budget, anomaly and failed-load alerts" in text
     assert "\n  report    write the HTML spend report" in text
+    assert "\n  summary   print the marts' summary" in text
+    assert "\n  simulate  serve the simulated OpenAI organizations" in text
     assert "warehouse/demo.duckdb" in text

@@ -108,7 +108,7 @@ def labels_from(records: Iterable[dict[str, object]]) -> list[Label]:
 
 
 def simulated_labels(latest_day: date, seed: int, injected_only: bool = False) -> list[Label]:
-    from loader.simulator import Simulator, SimulatorConfig
+    from openai_simulator import Simulator, SimulatorConfig
 
     now = datetime.combine(latest_day, time(12, 0), tzinfo=UTC)
     simulator = Simulator(SimulatorConfig(seed=seed, now=now))

@@ -414,7 +414,7 @@ def main() -> None:
         print(json.dumps(_phase(args)))
         return
 
-    from loader.simulator import Simulator, SimulatorConfig, serve
+    from openai_simulator import Simulator, SimulatorConfig, serve
 
     sim = Simulator(SimulatorConfig.large(now=NOW, history_days=args.days))
     work_dir = Path(tempfile.mkdtemp(prefix="dbt-benchmark-"))

@@ -91,7 +91,7 @@ def compile_inline(duckdb_path: str) -> str:
 
 def simulated_warehouse(path: Path, days: int, now: datetime) -> None:
     """A DuckDB file with `intermediate.int_spend_daily` org and project series from ground truth."""
-    from loader.simulator import Simulator, SimulatorConfig
+    from openai_simulator import Simulator, SimulatorConfig
 
     simulator = Simulator(SimulatorConfig(now=now, history_days=days))
     first, last = (now - timedelta(days=days)).date(), now.date() - timedelta(days=1)

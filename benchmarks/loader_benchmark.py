@@ -159,7 +159,7 @@ def _run_phase(phase: str, common: list[str]) -> dict[str, Any]:
 
 
 def _benchmark(days: int, args: argparse.Namespace) -> list[dict[str, Any]]:
-    from loader.simulator import Simulator, SimulatorConfig, serve
+    from openai_simulator import Simulator, SimulatorConfig, serve
 
     # One organization for every size (its history is the longest asked for), so a longer backfill
     # reads more of the same organization's weeks, not a differently grown organization.

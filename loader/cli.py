@@ -57,7 +57,7 @@ SUBCOMMAND_MODULES = {
     "alerts": "loader.alerts",
     "report": "loader.report",
     "summary": "loader.marts_summary",
-    "simulate": "loader.simulator.__main__",
+    "simulate": "openai_simulator.__main__",
 }
 
 
@@ -204,7 +204,7 @@ def _organizations_and_base_url(
             )
         yield select_organizations(organizations, args.org), base_url_from_env(), None
         return
-    from loader.simulator import Simulator, SimulatorConfig, serve
+    from openai_simulator import Simulator, SimulatorConfig, serve
 
     simulator = Simulator(SimulatorConfig())
     with serve(simulator) as server:

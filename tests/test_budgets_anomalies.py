@@ -125,7 +125,7 @@ def test_user_owning_the_anomalous_key_is_the_projects_top_user(demo_warehouse: 
     user, and lists the user among the drivers."""
     from datetime import UTC, datetime, time
 
-    from loader.simulator import Simulator, SimulatorConfig
+    from openai_simulator import Simulator, SimulatorConfig
 
     latest = _query(demo_warehouse, "select max(spend_date) from intermediate.int_spend_daily")[0][0]
     simulator = Simulator(SimulatorConfig(now=datetime.combine(latest, time(12, 0), tzinfo=UTC)))

@@ -24,7 +24,7 @@ from dbt_support import with_demo_vars
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization
-from loader.simulator import Simulator, SimulatorConfig, serve
+from openai_simulator import Simulator, SimulatorConfig, serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from loader.simulator.catalog import price_table_csv
+from openai_simulator.catalog import price_table_csv
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "openai_prices.csv"
 

@@ -17,7 +17,7 @@ import requests
 
 from loader.endpoints import COSTS_BY_KEY_GROUP_BY, COSTS_ENDPOINT, USAGE_ENDPOINTS, USAGE_PAGE_LIMITS
 from loader.settings import LoaderSettings, Organization, RetryPolicy
-from loader.simulator import Simulator, SimulatorConfig
+from openai_simulator import Simulator, SimulatorConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)

@@ -21,7 +21,7 @@ from loader_testkit import (
     warehouse_costs,
 )
 
-from loader.simulator import Simulator, SimulatorServer, serve
+from openai_simulator import Simulator, SimulatorServer, serve
 
 WRONG_ADMIN_KEY = "sk-admin-this-key-does-not-exist-Wx9q"
 PROJECT_KEY = "sk-proj-a-project-key-without-admin-scope-Pk7z"

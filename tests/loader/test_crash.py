@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from loader_testkit import REPO_ROOT, cli_env, loader_command, new_sim, run_cli, snapshot
 
-from loader.simulator import Simulator, SimulatorServer, serve
+from openai_simulator import Simulator, SimulatorServer, serve
 
 
 def _normalized_package_exists(workdir: Path) -> bool:

@@ -12,7 +12,7 @@ from loader_testkit import new_sim, organizations, settings_for, snapshot
 from loader.client import AdminApiClient, RequestFailed
 from loader.pipeline import run_load
 from loader.settings import RetryPolicy
-from loader.simulator import serve
+from openai_simulator import serve
 
 
 def test_faulty_load_equals_fault_free_load(tmp_path: Path) -> None:

@@ -38,8 +38,8 @@ from loader.endpoints import (
 from loader.pipeline import LoaderBusy, make_pipeline, pipeline_lock, run_load
 from loader.rows import ResultChecks
 from loader.settings import ConfigError, LoaderSettings, RetryPolicy, retry_policy_from_config
-from loader.simulator import serve
 from loader.summary import format_summary
+from openai_simulator import serve
 
 PROJECT_LEVEL = group_by_label(COSTS_ENDPOINT.group_by)
 KEY_LEVEL = group_by_label(COSTS_BY_KEY_GROUP_BY)

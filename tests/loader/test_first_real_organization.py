@@ -25,9 +25,9 @@ import pytest
 from dbt_support import dbt_env
 from loader_testkit import cli_env, run_cli
 
-from loader.simulator import Simulator, SimulatorConfig, serve
-from loader.simulator.catalog import LINE_REFUND
-from loader.simulator.config import make_organization
+from openai_simulator import Simulator, SimulatorConfig, serve
+from openai_simulator.catalog import LINE_REFUND
+from openai_simulator.config import make_organization
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = REPO_ROOT / ".." / "shared" / "focus" / "focus-validate"

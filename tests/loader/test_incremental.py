@@ -20,7 +20,7 @@ from loader_testkit import (
 )
 
 from loader.pipeline import run_load
-from loader.simulator import serve
+from openai_simulator import serve
 
 
 def _start_times(records: list, path_suffix: str) -> set[int]:

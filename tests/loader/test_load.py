@@ -25,7 +25,7 @@ from loader_testkit import (
 )
 
 from loader.pipeline import RunResult, make_pipeline, run_load
-from loader.simulator import Simulator, SimulatorServer, serve
+from openai_simulator import Simulator, SimulatorServer, serve
 
 
 @dataclass

@@ -31,7 +31,7 @@ from dbt_support import with_demo_vars
 
 from loader.pipeline import run_load
 from loader.settings import LoaderSettings, Organization
-from loader.simulator import Simulator, SimulatorConfig, serve
+from openai_simulator import Simulator, SimulatorConfig, serve
 
 pytestmark = pytest.mark.postgres
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from loader.simulator import Simulator, SimulatorConfig, serve
-from loader.simulator.server import SimulatorServer
+from openai_simulator import Simulator, SimulatorConfig, serve
+from openai_simulator.server import SimulatorServer
 
 from .support import NOW, Client
 

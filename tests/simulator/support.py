@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from loader.simulator.server import SimulatorServer
+from openai_simulator.server import SimulatorServer
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 NOW_TS = int(NOW.timestamp())

@@ -1,4 +1,4 @@
-"""`python -m loader.simulator`."""
+"""`python -m openai_simulator`."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import requests
 
-from loader.simulator.__main__ import build_parser, config_from_args
+from openai_simulator.__main__ import build_parser, config_from_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_help_explains_every_flag() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "loader.simulator", "--help"],
+        [sys.executable, "-m", "openai_simulator", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -82,7 +82,7 @@ def test_serves_prints_url_and_keys_and_writes_ground_truth(tmp_path: Path) -> N
         [
             sys.executable,
             "-m",
-            "loader.simulator",
+            "openai_simulator",
             "--port",
             "0",
             "--seed",
@@ -117,7 +117,7 @@ def test_serves_prints_url_and_keys_and_writes_ground_truth(tmp_path: Path) -> N
 
 def test_print_prices_is_the_price_table_csv() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "loader.simulator", "--print-prices"],
+        [sys.executable, "-m", "openai_simulator", "--print-prices"],
         cwd=ROOT,
         capture_output=True,
         text=True,

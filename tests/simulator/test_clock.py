@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from loader.simulator import Simulator, SimulatorConfig
+from openai_simulator import Simulator, SimulatorConfig
 
 from .support import DAY, NOW, NOW_TS, Client
 

@@ -19,8 +19,8 @@ import requests
 import yaml
 from jsonschema import Draft202012Validator
 
-from loader.simulator import Simulator, SimulatorConfig, catalog, serve
-from loader.simulator.server import SimulatorServer
+from openai_simulator import Simulator, SimulatorConfig, catalog, serve
+from openai_simulator.server import SimulatorServer
 
 from .support import DAY, NOW, NOW_TS, Client
 

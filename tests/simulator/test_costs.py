@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from loader.simulator import Simulator, SimulatorConfig, catalog, serve
+from openai_simulator import Simulator, SimulatorConfig, catalog, serve
 
 from .support import DAY, NOW, NOW_TS, Client
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from loader.simulator import OrganizationSpec, Simulator, SimulatorConfig, serve
-from loader.simulator.config import make_organization
+from openai_simulator import OrganizationSpec, Simulator, SimulatorConfig, serve
+from openai_simulator.config import make_organization
 
 from .support import DAY, NOW, NOW_TS, Client
 

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from loader.simulator import Simulator
+from openai_simulator import Simulator
 
 from .support import DAY, NOW_TS, Client
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from loader.simulator import Simulator, SimulatorConfig, catalog, serve
-from loader.simulator.costs import FINAL_CACHE_ROWS
+from openai_simulator import Simulator, SimulatorConfig, catalog, serve
+from openai_simulator.costs import FINAL_CACHE_ROWS
 
 from .support import DAY, NOW, NOW_TS, Client
 

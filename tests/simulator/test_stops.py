@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from loader.simulator import Simulator
+from openai_simulator import Simulator
 
 
 def test_labelled_stops_are_real_in_the_costs(sim: Simulator) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from loader.simulator import Simulator, catalog
+from openai_simulator import Simulator, catalog
 
 from .support import DAY, NOW_TS, Client
 

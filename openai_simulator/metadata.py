@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from loader.simulator.errors import ApiError, bad_request
-from loader.simulator.query import Query
-from loader.simulator.world import ApiKey, Organization, Project
+from openai_simulator.errors import ApiError, bad_request
+from openai_simulator.query import Query
+from openai_simulator.world import ApiKey, Organization, Project
 
 Item = dict[str, object]
 

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from loader.simulator.config import OrganizationSpec, SimulatorConfig
-from loader.simulator.costs import CostModel
-from loader.simulator.faults import FaultInjector
-from loader.simulator.generator import Generator
-from loader.simulator.reports import Reports
-from loader.simulator.world import DAY, Organization, Stream, build_organization, date_to_day, day_to_date
+from openai_simulator.config import OrganizationSpec, SimulatorConfig
+from openai_simulator.costs import CostModel
+from openai_simulator.faults import FaultInjector
+from openai_simulator.generator import Generator
+from openai_simulator.reports import Reports
+from openai_simulator.world import DAY, Organization, Stream, build_organization, date_to_day, day_to_date
 
 
 class Simulator:

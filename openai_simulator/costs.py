@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
-from loader.simulator import catalog
-from loader.simulator.generator import HOUR, Generator
-from loader.simulator.prng import hot_digest
-from loader.simulator.world import DAY, Organization, Stream
+from openai_simulator import catalog
+from openai_simulator.generator import HOUR, Generator
+from openai_simulator.prng import hot_digest
+from openai_simulator.world import DAY, Organization, Stream
 
 AMOUNT_QUANTUM = Decimal("1e-12")
 QUANTITY_QUANTUM = Decimal("1e-9")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from loader.simulator.prng import token
+from openai_simulator.prng import token
 
 # OpenAI refuses costs grouped by api_key_id for windows starting before this instant (CONTRACT §7 #3).
 API_KEY_GROUPING_SINCE = 1764979200

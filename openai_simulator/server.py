@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from loader.simulator import catalog, metadata
-from loader.simulator.errors import ApiError
-from loader.simulator.faults import FaultDecision
-from loader.simulator.jsonbody import dumps
-from loader.simulator.query import Query
-from loader.simulator.simulator import Simulator
-from loader.simulator.world import Organization
+from openai_simulator import catalog, metadata
+from openai_simulator.errors import ApiError
+from openai_simulator.faults import FaultDecision
+from openai_simulator.jsonbody import dumps
+from openai_simulator.query import Query
+from openai_simulator.simulator import Simulator
+from openai_simulator.world import Organization
 
 logger = logging.getLogger(__name__)
 

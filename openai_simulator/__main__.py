@@ -1,4 +1,4 @@
-"""`python -m loader.simulator`: serve simulated OpenAI organizations until killed."""
+"""`python -m openai_simulator`: serve simulated OpenAI organizations until killed."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from loader.simulator.catalog import price_table_csv
-from loader.simulator.config import SimulatorConfig, make_organization
-from loader.simulator.faults import KINDS
-from loader.simulator.server import SimulatorServer
-from loader.simulator.simulator import Simulator
+from openai_simulator.catalog import price_table_csv
+from openai_simulator.config import SimulatorConfig, make_organization
+from openai_simulator.faults import KINDS
+from openai_simulator.server import SimulatorServer
+from openai_simulator.simulator import Simulator
 
-logger = logging.getLogger("loader.simulator")
+logger = logging.getLogger("openai_simulator")
 
 
 def _now(text: str) -> datetime:
@@ -47,7 +47,7 @@ def _decimal(text: str) -> Decimal:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m loader.simulator",
+        prog="python -m openai_simulator",
         description="Serve deterministic simulated OpenAI organizations (Admin API usage, costs, "
         "metadata) on 127.0.0.1. "
         "Prints the base URL, then one line per organization: '<org_id> <admin_key>'.",

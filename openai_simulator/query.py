@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import struct
 
-from loader.simulator.errors import bad_request
+from openai_simulator.errors import bad_request
 
 _CURSOR = struct.Struct(">q")
 _FP_LEN = 10

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 
-from loader.simulator.prng import hot_digest
-from loader.simulator.world import DAY, Stream
+from openai_simulator.prng import hot_digest
+from openai_simulator.world import DAY, Stream
 
 HOUR = 3600
 MINUTE = 60

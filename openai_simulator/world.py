@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from loader.simulator import catalog
-from loader.simulator.config import OrganizationSpec
-from loader.simulator.prng import stable_int, token
+from openai_simulator import catalog
+from openai_simulator.config import OrganizationSpec
+from openai_simulator.prng import stable_int, token
 
 DAY = 86400
 EPOCH = date(1970, 1, 1)

@@ -5,8 +5,8 @@ with serve(sim) as server:
     server.base_url  # http://127.0.0.1:PORT/v1
 """
 
-from loader.simulator.config import OrganizationSpec, SimulatorConfig
-from loader.simulator.server import RequestRecord, SimulatorServer, serve
-from loader.simulator.simulator import Simulator
+from openai_simulator.config import OrganizationSpec, SimulatorConfig
+from openai_simulator.server import RequestRecord, SimulatorServer, serve
+from openai_simulator.simulator import Simulator
 
 __all__ = ["OrganizationSpec", "RequestRecord", "Simulator", "SimulatorConfig", "SimulatorServer", "serve"]

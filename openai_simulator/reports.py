@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Context, Decimal
 
-from loader.simulator import catalog
-from loader.simulator.config import API_KEY_GROUPING_SINCE
-from loader.simulator.costs import CostAtom, CostModel
-from loader.simulator.errors import bad_request
-from loader.simulator.generator import Generator
-from loader.simulator.jsonbody import raw_number
-from loader.simulator.query import Query
-from loader.simulator.world import DAY, Organization, Stream
+from openai_simulator import catalog
+from openai_simulator.config import API_KEY_GROUPING_SINCE
+from openai_simulator.costs import CostAtom, CostModel
+from openai_simulator.errors import bad_request
+from openai_simulator.generator import Generator
+from openai_simulator.jsonbody import raw_number
+from openai_simulator.query import Query
+from openai_simulator.world import DAY, Organization, Stream
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": DAY}
 USAGE_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}

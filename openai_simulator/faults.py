@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from loader.simulator.prng import unit
+from openai_simulator.prng import unit
 
 KINDS = (
     "429",

@@ -1,7 +1,7 @@
 """Endpoints, models and the price table the simulated organization bills with.
 
 The price table is the single source of truth for what the simulator charges; the dbt price seed
-copies it (`python -m loader.simulator --print-prices` writes it as CSV).
+copies it (`python -m openai_simulator --print-prices` writes it as CSV).
 """
 
 from __future__ import annotations

@@ -12,18 +12,17 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from loader.budget_periods import BUDGETS_SEED, DEMO_BUDGETS_SEED, budget_backfill_starts
+from loader.command_line import DEFAULT_DUCKDB, DEMO_DUCKDB, Parser, duckdb_path_from_env, utc_date
 from loader.endpoints import ALL_ENDPOINT_NAMES, parse_endpoint_names
 from loader.settings import (
     BUCKET_WIDTHS,
     DEFAULT_BACKFILL_DAYS,
-    DEFAULT_DUCKDB,
     DEFAULT_LOOKBACK_DAYS,
-    DEMO_DUCKDB,
     DEMO_PIPELINE_NAME,
     PIPELINE_NAME,
     ConfigError,
@@ -31,7 +30,6 @@ from loader.settings import (
     Organization,
     base_url_from_env,
     configured_organizations,
-    duckdb_path_from_env,
     pipelines_dir_from_env,
     retry_policy_from_config,
     select_organizations,
@@ -61,19 +59,6 @@ SUBCOMMAND_MODULES = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, not argparse's usage block: the message is what the user needs.
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _utc_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD (UTC)") from None
-
-
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -92,7 +77,7 @@ def _endpoints(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m loader",
         description=(
             "Load OpenAI Admin API usage (ten endpoints), costs and organization metadata into "
@@ -123,13 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--start",
-        type=_utc_date,
+        type=utc_date,
         metavar="YYYY-MM-DD",
         help=f"first UTC day to (re)load; default: resume from the last loaded bucket minus the "
         f"lookback, or {DEFAULT_BACKFILL_DAYS} days back on the first run",
     )
     parser.add_argument(
-        "--end", type=_utc_date, metavar="YYYY-MM-DD", help="last UTC day to load, inclusive (default: now)"
+        "--end", type=utc_date, metavar="YYYY-MM-DD", help="last UTC day to load, inclusive (default: now)"
     )
     parser.add_argument(
         "--bucket-width",

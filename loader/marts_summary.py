@@ -7,14 +7,13 @@ Reads the DuckDB file named by OPENAI_FINOPS_DUCKDB (read-only) after `dbt build
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from decimal import Decimal
 
 import duckdb
 
-DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
+from loader.command_line import Parser, duckdb_path_from_env
 
 
 def _money(value: Decimal | None) -> str:
@@ -154,12 +153,10 @@ def summarize(con: duckdb.DuckDBPyConnection, days: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m loader.marts_summary", description=__doc__.splitlines()[0]
-    )
+    parser = Parser(prog="python -m loader summary", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=7, help="how many of the latest loaded days to summarize")
     args = parser.parse_args(argv)
-    path = os.environ.get("OPENAI_FINOPS_DUCKDB", DEFAULT_DUCKDB)
+    path = str(duckdb_path_from_env())
     if not os.path.exists(path):
         print(f"No warehouse at {path}: run `python -m loader` and `dbt build` first.", file=sys.stderr)
         return 1

@@ -25,10 +25,10 @@ from typing import Any
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
+from loader.command_line import DEFAULT_DUCKDB
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
 # `--demo` keeps the simulated organizations in a warehouse and pipeline of their own.
-DEMO_DUCKDB = "warehouse/demo.duckdb"
 DEMO_PIPELINE_NAME = "openai_finops_demo"
 # Project-local (and ignored by git), so pipeline state and traces never land in ~/.dlt.
 DEFAULT_PIPELINES_DIR = ".dlt/pipelines"
@@ -246,11 +246,6 @@ def select_organizations(
 def base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return (environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-
-
-def duckdb_path_from_env(environ: Mapping[str, str] | None = None, demo: bool = False) -> Path:
-    environ = os.environ if environ is None else environ
-    return Path(environ.get("OPENAI_FINOPS_DUCKDB") or (DEMO_DUCKDB if demo else DEFAULT_DUCKDB))
 
 
 def pipelines_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:

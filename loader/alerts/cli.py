@@ -12,30 +12,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 from loader.alerts.config import AlertsConfigError, load_config
+from loader.command_line import Parser, duckdb_path_from_env, utc_date
 
-DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m loader alerts",
         description="Send new spend anomalies, budget threshold crossings and load outcomes to the "
         "channels in the [alerts] configuration; each alert once per channel.",
@@ -53,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lookback-days", type=int, metavar="N", help="alert on anomalies and loads of the last N days"
     )
-    parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="the UTC day to look back from")
+    parser.add_argument("--today", type=utc_date, metavar="YYYY-MM-DD", help="the UTC day to look back from")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", action="store_true", help="only errors")
     verbosity.add_argument("--verbose", action="store_true", help="debug output")
@@ -90,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{parser.prog}: error: no [[alerts.routes]] configured: nothing would be sent", file=sys.stderr
         )
         return 2
-    duckdb_path = Path(os.environ.get("OPENAI_FINOPS_DUCKDB", DEFAULT_DUCKDB))
+    duckdb_path = duckdb_path_from_env()
     if not duckdb_path.exists():
         print(
             f"{parser.prog}: error: no warehouse at {duckdb_path}: run the loader and dbt first",

@@ -7,36 +7,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 
+from loader.command_line import Parser, duckdb_path_from_env, utc_date
 from loader.report.data import MissingMarts, read_report_data
 from loader.report.html import render_html
 
-DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
 log = logging.getLogger("loader.report")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD (UTC)") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m loader report",
         description="Write the OpenAI spend report from the marts: one HTML file that needs no network.",
     )
@@ -44,10 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--org", action="append", metavar="ORG", help="only this organization (id or name); repeatable"
     )
     parser.add_argument(
-        "--start", type=_date, metavar="YYYY-MM-DD", help="first UTC day (default: all loaded)"
+        "--start", type=utc_date, metavar="YYYY-MM-DD", help="first UTC day (default: all loaded)"
     )
     parser.add_argument(
-        "--end", type=_date, metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: latest)"
+        "--end", type=utc_date, metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: latest)"
     )
     parser.add_argument(
         "--out",
@@ -63,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.start and args.end and args.start > args.end:
         parser.error(f"--start {args.start} is after --end {args.end}")
-    duckdb_path = Path(os.environ.get("OPENAI_FINOPS_DUCKDB", DEFAULT_DUCKDB))
+    duckdb_path = duckdb_path_from_env()
     if not duckdb_path.exists():
         print(
             f"{parser.prog}: error: no warehouse at {duckdb_path}: run the loader and dbt first",

@@ -6,6 +6,7 @@ Runs on the session's demo warehouse (loader --demo + dbt build, see conftest.py
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,31 @@ def test_every_mart_states_its_grain_first_and_has_a_primary_key_test(manifest: 
 def test_marts_read_by_bi_tools_are_exposed(manifest: dict) -> None:
     exposed = {dep for exposure in manifest["exposures"].values() for dep in exposure["depends_on"]["nodes"]}
     assert "model.openai_finops.fct_openai_cost" in exposed
+
+
+@pytest.mark.parametrize(
+    ("exposure", "code"),
+    [
+        ("openai_spend_summary", "loader/marts_summary.py"),
+        ("openai_spend_report", "loader/report"),
+        ("openai_alerts", "loader/alerts"),
+    ],
+)
+def test_each_surface_exposes_exactly_the_marts_its_code_reads(
+    manifest: dict, exposure: str, code: list
+) -> None:
+    """dbt docs shows who reads what: the exposure's depends_on is every `marts.<model>` its code names."""
+    repo = Path(__file__).resolve().parent.parent
+    files = [
+        path
+        for name in code
+        for path in ((repo / name).rglob("*.py") if (repo / name).is_dir() else [repo / name])
+    ]
+    read = {match for path in files for match in re.findall(r"marts\.([a-z_]+)", path.read_text())}
+    read |= {match for path in files for match in re.findall(r'"marts", "([a-z_]+)"', path.read_text())}
+    (node,) = [node for node in manifest["exposures"].values() if node["name"] == exposure]
+    exposed = {dependency.split(".")[-1] for dependency in node["depends_on"]["nodes"]}
+    assert exposed == read
 
 
 def test_documented_columns_exist_in_the_warehouse(demo_warehouse: DemoWarehouse, manifest: dict) -> None:

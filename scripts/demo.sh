@@ -12,6 +12,6 @@ python -m loader --demo
 echo "==> dbt build"
 dbt build --quiet --vars '{demo: true}' --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
 echo "==> Summary"
-python -m loader.marts_summary
+python -m loader summary
 echo "==> Spend report"
 python -m loader report

@@ -12,17 +12,18 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from loader.budget_periods import BUDGETS_SEED, DEMO_BUDGETS_SEED, budget_backfill_starts
-from loader.command_line import DEFAULT_DUCKDB, DEMO_DUCKDB, Parser, duckdb_path_from_env, utc_date
 from loader.endpoints import ALL_ENDPOINT_NAMES, parse_endpoint_names
 from loader.settings import (
     BUCKET_WIDTHS,
     DEFAULT_BACKFILL_DAYS,
+    DEFAULT_DUCKDB,
     DEFAULT_LOOKBACK_DAYS,
+    DEMO_DUCKDB,
     DEMO_PIPELINE_NAME,
     PIPELINE_NAME,
     ConfigError,
@@ -30,6 +31,7 @@ from loader.settings import (
     Organization,
     base_url_from_env,
     configured_organizations,
+    duckdb_path_from_env,
     pipelines_dir_from_env,
     retry_policy_from_config,
     select_organizations,
@@ -39,24 +41,35 @@ log = logging.getLogger("loader")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-SUBCOMMANDS = """subcommands (each has its own --help):
-  (none)    load usage, costs and names into the warehouse (the options above)
-  alerts    send budget, anomaly and failed-load alerts once each (Slack, email, webhook)
-  report    write the HTML spend report (budgets, anomalies, reconciliation) from the marts
-  summary   print the marts' summary: spend by project and model, reconciliation, budgets, anomalies
-  simulate  serve the simulated OpenAI organizations (the demo's data, the tests' double)
+# Each subcommand other than `load`: the module whose run(args) does it, imported only when chosen,
+# so a scheduled load imports none of them (tests/loader/test_load_imports.py).
+SUBCOMMAND_MODULES = {
+    "alerts": "openai_finops_surfaces.alerts.cli",
+    "report": "openai_finops_surfaces.report.cli",
+    "summary": "openai_finops_surfaces.summary",
+    "simulate": "openai_simulator.__main__",
+}
+RELATED_COMMANDS = """load is the default: `python -m loader [options]` is `python -m loader load [options]`.
+alerts, report and summary read the warehouse of the dbt profile's target (profiles.yml; --target).
 
 related commands:
   dbt build --vars '{demo: true}'   after --demo; without the var after a real load (shipped seeds)
   scripts/dbt.sh build              dbt, after checking that no loader holds the DuckDB file
 """
-# Each subcommand's module and its main(argv); imported only when the subcommand is chosen.
-SUBCOMMAND_MODULES = {
-    "alerts": "loader.alerts",
-    "report": "loader.report",
-    "summary": "loader.marts_summary",
-    "simulate": "openai_simulator.__main__",
-}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2): the message is what the user needs, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def utc_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD (UTC)") from None
 
 
 def _non_negative_int(text: str) -> int:
@@ -69,6 +82,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days >= 1, got {text!r}")
+    return value
+
+
 def _endpoints(text: str) -> tuple[str, ...]:
     try:
         return parse_endpoint_names(text)
@@ -76,18 +96,14 @@ def _endpoints(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="python -m loader",
-        description=(
-            "Load OpenAI Admin API usage (ten endpoints), costs and organization metadata into "
-            f"the warehouse (DuckDB file from OPENAI_FINOPS_DUCKDB, default {DEFAULT_DUCKDB}), "
-            "incrementally, for every configured organization."
-        ),
-        usage="python -m loader [alerts | report | summary | simulate] [options]",
-        epilog=SUBCOMMANDS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _verbosity(parser: argparse.ArgumentParser, quiet: str, verbose: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help=quiet)
+    group.add_argument("--verbose", action="store_true", help=verbose)
+
+
+def _load_options() -> argparse.ArgumentParser:
+    parser = Parser(add_help=False)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -140,9 +156,118 @@ def build_parser() -> argparse.ArgumentParser:
         default="duckdb",
         help="dlt destination name (default duckdb); others take credentials from dlt config",
     )
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("--quiet", action="store_true", help="only errors (no progress, no summary)")
-    verbosity.add_argument("--verbose", action="store_true", help="debug output: every page and retry")
+    _verbosity(parser, "only errors (no progress, no summary)", "debug output: every page and retry")
+    return parser
+
+
+def _warehouse_options() -> argparse.ArgumentParser:
+    parser = Parser(add_help=False)
+    parser.add_argument(
+        "--target",
+        metavar="NAME",
+        help="the dbt target whose warehouse holds the marts (default: DBT_TARGET, else the profile's)",
+    )
+    parser.add_argument(
+        "--profiles-dir",
+        type=Path,
+        metavar="DIR",
+        help="where profiles.yml is (default: DBT_PROFILES_DIR, else this directory, else ~/.dbt)",
+    )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    load_options = _load_options()
+    parser = Parser(
+        prog="python -m loader",
+        description=(
+            "Load OpenAI Admin API usage (ten endpoints), costs and organization metadata into "
+            f"the warehouse (DuckDB file from OPENAI_FINOPS_DUCKDB, default {DEFAULT_DUCKDB}), "
+            "incrementally, for every configured organization; and read what dbt built from it."
+        ),
+        parents=[load_options],
+        epilog=RELATED_COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="subcommands", parser_class=Parser
+    )
+    commands.add_parser(
+        "load",
+        parents=[load_options],
+        help="load usage, costs and names into the warehouse (the default; the options above)",
+        description="Load usage, costs and names into the warehouse.",
+    )
+    warehouse = _warehouse_options()
+    alerts = commands.add_parser(
+        "alerts",
+        parents=[warehouse],
+        help="send budget, anomaly and failed-load alerts once each (Slack, email, webhook)",
+        description="Send new spend anomalies, budget threshold crossings and load outcomes to the "
+        "channels in the [alerts] configuration; each alert once per channel. Exit 1 when a "
+        "delivery failed (it stays pending and is retried next run), 2 on bad flags or configuration.",
+    )
+    alerts.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send and record nothing"
+    )
+    alerts.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        default=os.environ.get("OPENAI_FINOPS_ALERTS_CONFIG") or None,
+        help="TOML file with an [alerts] table (default: OPENAI_FINOPS_ALERTS_CONFIG, else dlt config)",
+    )
+    alerts.add_argument(
+        "--lookback-days",
+        type=_non_negative_int,
+        metavar="N",
+        help="alert on anomalies and loads of the last N days",
+    )
+    alerts.add_argument("--today", type=utc_date, metavar="YYYY-MM-DD", help="the UTC day to look back from")
+    _verbosity(alerts, "only errors", "debug output: every alert and delivery")
+    report = commands.add_parser(
+        "report",
+        parents=[warehouse],
+        help="write the HTML spend report (budgets, anomalies, reconciliation) from the marts",
+        description="Write the OpenAI spend report from the marts: one HTML file that needs no network. "
+        "Exit 1 when there are no marts yet, 2 on bad flags.",
+    )
+    report.add_argument(
+        "--org", action="append", metavar="ORG", help="only this organization (id or name); repeatable"
+    )
+    report.add_argument(
+        "--start", type=utc_date, metavar="YYYY-MM-DD", help="first UTC day (default: all loaded)"
+    )
+    report.add_argument(
+        "--end", type=utc_date, metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: latest)"
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="where to write the file (default: <warehouse>_report.html next to a DuckDB file, "
+        "warehouse/<database>_report.html for PostgreSQL)",
+    )
+    summary = commands.add_parser(
+        "summary",
+        parents=[warehouse],
+        help="print the marts' summary: spend by project and model, reconciliation, budgets, anomalies",
+        description="Print a short summary of the marts: spend by project and model for the latest "
+        "loaded days, the reconciliation by status, budgets at risk, the latest anomalies.",
+    )
+    summary.add_argument(
+        "--days",
+        type=_positive_int,
+        default=7,
+        metavar="N",
+        help="how many of the latest loaded days (default 7)",
+    )
+    commands.add_parser(
+        "simulate",
+        add_help=False,
+        help="serve the simulated OpenAI organizations (the demo's data, the tests' double); "
+        "its options: python -m loader simulate --help",
+    )
     return parser
 
 
@@ -169,8 +294,8 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
 
 
 def _prepare_environment() -> None:
-    # Telemetry off even if .dlt/config.toml is not found (e.g. run from another directory).
-    os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    # dlt reads .dlt/ (config.toml: telemetry off, the loader's settings; the alerts' [alerts])
+    # from the working directory; run from elsewhere, the repository's.
     if "DLT_PROJECT_DIR" not in os.environ and not Path(".dlt").is_dir() and (REPO_ROOT / ".dlt").is_dir():
         os.environ["DLT_PROJECT_DIR"] = str(REPO_ROOT)
 
@@ -219,14 +344,16 @@ def _record_run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # A subcommand's package is imported only when it is chosen: a scheduled load imports none.
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] and arguments[0] in SUBCOMMAND_MODULES:
-        module = importlib.import_module(SUBCOMMAND_MODULES[arguments[0]])
-        return int(module.main(arguments[1:]) or 0)
-    parser = build_parser()
-    args = parser.parse_args(argv)
     _prepare_environment()
+    if arguments[:1] == ["simulate"]:
+        # The simulator parses its own options (python -m openai_simulator takes the same).
+        simulator = importlib.import_module(SUBCOMMAND_MODULES["simulate"])
+        return int(simulator.main(arguments[1:], prog="python -m loader simulate") or 0)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if args.command in SUBCOMMAND_MODULES:
+        return int(importlib.import_module(SUBCOMMAND_MODULES[args.command]).run(args) or 0)
     _configure_logging(args.quiet, args.verbose)
     if args.full_refresh and args.org:
         parser.error("--full-refresh drops tables shared by all organizations; do not combine it with --org")

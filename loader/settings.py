@@ -25,8 +25,10 @@ from typing import Any
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
-from loader.command_line import DEFAULT_DUCKDB
-
+# The warehouse the loader writes by default; profiles.yml names the same file for dbt.
+DEFAULT_DUCKDB = "warehouse/openai_finops.duckdb"
+# `--demo` keeps the simulated organizations in a warehouse of their own.
+DEMO_DUCKDB = "warehouse/demo.duckdb"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # `--demo` keeps the simulated organizations in a warehouse and pipeline of their own.
 DEMO_PIPELINE_NAME = "openai_finops_demo"
@@ -246,6 +248,12 @@ def select_organizations(
 def base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return (environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def duckdb_path_from_env(environ: Mapping[str, str] | None = None, demo: bool = False) -> Path:
+    """The DuckDB warehouse: OPENAI_FINOPS_DUCKDB, else the real (or with `demo` the demo's) default."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("OPENAI_FINOPS_DUCKDB") or (DEMO_DUCKDB if demo else DEFAULT_DUCKDB))
 
 
 def pipelines_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:

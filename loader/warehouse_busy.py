@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from loader.command_line import duckdb_path_from_env
 from loader.pipeline import lock_holder
-from loader.settings import DEMO_PIPELINE_NAME, PIPELINE_NAME, pipelines_dir_from_env
+from loader.settings import DEMO_PIPELINE_NAME, PIPELINE_NAME, duckdb_path_from_env, pipelines_dir_from_env
 
 
 def busy_message() -> str | None:

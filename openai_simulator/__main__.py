@@ -45,9 +45,9 @@ def _decimal(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not a decimal: {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m openai_simulator") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m openai_simulator",
+        prog=prog,
         description="Serve deterministic simulated OpenAI organizations (Admin API usage, costs, "
         "metadata) on 127.0.0.1. "
         "Prints the base URL, then one line per organization: '<org_id> <admin_key>'.",
@@ -158,8 +158,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m openai_simulator") -> int:
+    args = build_parser(prog).parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,3 +42,16 @@ def dbt_env(duckdb_path: Path, work_dir: Path) -> dict[str, str]:
         RUNTIME__DLTHUB_TELEMETRY="false",
     )
     return env
+
+
+def build_surfaces(duckdb_path: Path, work_dir: Path, models: Sequence[str]) -> None:
+    """Build models of models/surfaces over marts a test wrote itself, as `dbt build` would."""
+    dbt_bin = str(Path(sys.executable).with_name("dbt"))
+    done = subprocess.run(
+        [dbt_bin, "run", "--select", *models, *with_demo_vars([])],
+        cwd=REPO_ROOT,
+        env=dbt_env(duckdb_path, work_dir),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]

@@ -69,18 +69,20 @@ def test_marts_read_by_bi_tools_are_exposed(manifest: dict) -> None:
 @pytest.mark.parametrize(
     ("exposure", "code"),
     [
-        ("openai_spend_summary", "loader/marts_summary.py"),
-        ("openai_spend_report", "loader/report"),
-        ("openai_alerts", "loader/alerts"),
+        ("openai_spend_summary", "openai_finops_surfaces/summary.py"),
+        ("openai_spend_report", "openai_finops_surfaces/report"),
+        ("openai_alerts", "openai_finops_surfaces/alerts"),
     ],
 )
 def test_each_surface_exposes_the_marts_it_reads(manifest: dict, exposure: str, code: str) -> None:
-    """dbt docs shows who reads what: the exposure's depends_on is every `marts.<model>` its code names."""
+    """dbt docs shows who reads what: the exposure's depends_on is every model its code names
+    (`marts.<model>`, `surfaces.<model>`)."""
     repo = Path(__file__).resolve().parent.parent
     files = sorted((repo / code).rglob("*.py")) if (repo / code).is_dir() else [repo / code]
     assert files and all(path.is_file() for path in files)
-    read = {match for path in files for match in re.findall(r"marts\.([a-z_]+)", path.read_text())}
-    read |= {match for path in files for match in re.findall(r'"marts", "([a-z_]+)"', path.read_text())}
+    text = "\n".join(path.read_text() for path in files)
+    read = set(re.findall(r"(?<![a-z_])(?:marts|surfaces)\.([a-z_]+)", text))
+    read |= set(re.findall(r'"(?:marts|surfaces)", "([a-z_]+)"', text))
     (node,) = [node for node in manifest["exposures"].values() if node["name"] == exposure]
     exposed = {dependency.split(".")[-1] for dependency in node["depends_on"]["nodes"]}
     assert exposed == read

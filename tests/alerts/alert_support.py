@@ -6,6 +6,7 @@ and rows the alerts read), so the tests need neither the loader nor dbt.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from aiosmtpd.controller import Controller
+from dbt_support import build_surfaces
 
 from loader.run_log import record_run
 from loader.settings import LoaderSettings
@@ -127,6 +129,11 @@ def build_marts(path: Path) -> None:
         con.execute(
             "insert into marts.dim_openai_projects values (?, ?, 'Support Assistant')", [ORG_A, PROJECT_1]
         )
+        con.execute("alter table marts.mart_spend_anomalies add column top_user_id varchar")
+        con.execute("alter table marts.mart_spend_anomalies add column top_user_impact_usd decimal(38, 6)")
+        con.execute(
+            "create table marts.dim_openai_users (org_id varchar, user_id varchar, user_name varchar)"
+        )
     # the loader's own writer of the run log, on this warehouse
     settings = LoaderSettings(organizations=(), duckdb_path=path, pipelines_dir=path.parent / "pipelines")
     record_run(
@@ -150,11 +157,19 @@ def build_marts(path: Path) -> None:
     )
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
+@pytest.fixture(scope="session")
+def alert_marts_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Named like the alert log schema on purpose: DuckDB then sees "alerts" as a catalog too.
-    path = tmp_path / "alerts.duckdb"
+    path = tmp_path_factory.mktemp("alert_marts") / "alerts.duckdb"
     build_marts(path)
+    build_surfaces(path, path.parent, ["rpt_spend_anomalies", "rpt_budget_alerts"])
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, alert_marts_template: Path) -> Path:
+    path = tmp_path / alert_marts_template.name
+    shutil.copy(alert_marts_template, path)
     return path
 
 

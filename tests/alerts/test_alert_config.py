@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.alerts.config import AlertsConfigError, load_config, parse_config
+from openai_finops_surfaces.alerts.config import AlertsConfigError, load_config, parse_config
 
 
 def test_secrets_come_from_the_environment_and_never_print(tmp_path: Path) -> None:

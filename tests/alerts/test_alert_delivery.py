@@ -19,9 +19,10 @@ import duckdb
 import pytest
 from alert_support import ORG_A, ORG_B, PROJECT_1, HookServer, Mailbox
 
-from loader.alerts.channels.webhook import verify_signature
-from loader.alerts.config import AlertsConfig, parse_config
-from loader.alerts.run import dry_run, run_alerts
+from openai_finops_surfaces.alerts.channels.webhook import verify_signature
+from openai_finops_surfaces.alerts.config import AlertsConfig, parse_config
+from openai_finops_surfaces.alerts.run import dry_run, run_alerts
+from openai_finops_surfaces.warehouse import Target
 
 TODAY = date(2026, 3, 10)
 SLACK_SECRET_PATH = "/services/T000/B000/XXXXSECRETXXXX"
@@ -143,6 +144,11 @@ ORG_A_SPIKE_WEBHOOK = {
         "top_driver_name": PROJECT_1,
         "top_driver_impact_usd": "140.000000",
         "drivers": f"project {PROJECT_1} +$140.00; project_model gpt-4o +$10.25",
+        "top_user_id": None,
+        "top_user_impact_usd": None,
+        "org_name": "Acme Analytics",
+        "project_name": None,
+        "top_user_name": None,
     },
 }
 
@@ -175,7 +181,7 @@ def test_exact_payloads_and_signature(warehouse: Path, hook_server: HookServer, 
             {"channels": ["finance_mail"], "kinds": ["budget_actual"], "min_severity": "medium"},
         ],
     )
-    summary = run_alerts(config, warehouse, TODAY)
+    summary = run_alerts(config, Target.duckdb(warehouse), TODAY)
 
     assert summary.found == 9
     assert sorted(channel for _, channel in summary.sent) == ["finance_mail", "ops_slack", "siem"]
@@ -248,7 +254,7 @@ def test_routing_by_kind_severity_org_project_and_level(
             },
         ],
     )
-    run_alerts(config, warehouse, TODAY)
+    run_alerts(config, Target.duckdb(warehouse), TODAY)
 
     assert [(row[0], row[1], row[2]) for row in log_rows(warehouse)] == [
         ("anomaly", f"{ORG_A}/{PROJECT_1}", "ops_slack"),
@@ -284,8 +290,8 @@ ROUTED_ALERTS = 8
 
 def test_each_alert_is_sent_once(warehouse: Path, hook_server: HookServer, smtp_server: Mailbox) -> None:
     config = make_config(hook_server, smtp_server, ALL_ROUTES)
-    first = run_alerts(config, warehouse, TODAY)
-    second = run_alerts(config, warehouse, TODAY)
+    first = run_alerts(config, Target.duckdb(warehouse), TODAY)
+    second = run_alerts(config, Target.duckdb(warehouse), TODAY)
 
     assert len(first.sent) == 3 * ROUTED_ALERTS
     assert second.sent == [] and second.failed == []
@@ -302,9 +308,9 @@ def test_failed_delivery_stays_pending_and_is_retried(
 ) -> None:
     config = make_config(hook_server, smtp_server, [{"channels": ["ops_slack"], "kinds": ["anomaly"]}])
     hook_server.statuses = [500]  # the first delivery fails
-    caplog.set_level(logging.DEBUG, logger="loader.alerts")
+    caplog.set_level(logging.DEBUG, logger="openai_finops_surfaces.alerts")
 
-    first = run_alerts(config, warehouse, TODAY)
+    first = run_alerts(config, Target.duckdb(warehouse), TODAY)
     assert len(first.sent) == 2
     assert first.failed == [
         (first.failed[0][0], "ops_slack", "RuntimeError: HTTP 500 from the Slack webhook")
@@ -316,9 +322,9 @@ def test_failed_delivery_stays_pending_and_is_retried(
             [failed_id],
         ).fetchall() == [("pending", 1, None, "RuntimeError: HTTP 500 from the Slack webhook")]
 
-    second = run_alerts(config, warehouse, TODAY)
+    second = run_alerts(config, Target.duckdb(warehouse), TODAY)
     assert second.sent == [(failed_id, "ops_slack")] and second.failed == []
-    third = run_alerts(config, warehouse, TODAY)
+    third = run_alerts(config, Target.duckdb(warehouse), TODAY)
     assert third.sent == []
     assert len(hook_server.bodies(SLACK_SECRET_PATH)) == 3
     assert sorted(row[3:6] for row in log_rows(warehouse)) == [
@@ -334,9 +340,9 @@ def test_unreachable_channel_error_keeps_secrets_out(
 ) -> None:
     table = config_table(hook_server, smtp_server, [{"channels": ["ops_slack"], "kinds": ["load_run"]}])
     table["channels"]["ops_slack"]["url"] = "http://127.0.0.1:9" + SLACK_SECRET_PATH  # nothing listens
-    caplog.set_level(logging.DEBUG, logger="loader.alerts")
+    caplog.set_level(logging.DEBUG, logger="openai_finops_surfaces.alerts")
 
-    summary = run_alerts(parse_config(table, environ={}), warehouse, TODAY)
+    summary = run_alerts(parse_config(table, environ={}), Target.duckdb(warehouse), TODAY)
 
     assert [error for _, _, error in summary.failed] == [
         "ConnectionError: could not reach the slack endpoint"
@@ -355,9 +361,9 @@ def test_gives_up_after_max_attempts_but_keeps_the_row(
     table["max_attempts"] = 2
     config = parse_config(table, environ={})
     hook_server.statuses = [503, 503]
-    run_alerts(config, warehouse, TODAY)
-    run_alerts(config, warehouse, TODAY)
-    assert run_alerts(config, warehouse, TODAY).sent == []
+    run_alerts(config, Target.duckdb(warehouse), TODAY)
+    run_alerts(config, Target.duckdb(warehouse), TODAY)
+    assert run_alerts(config, Target.duckdb(warehouse), TODAY).sent == []
     assert log_rows(warehouse) == [
         (
             "budget_forecast",
@@ -381,7 +387,7 @@ def test_two_overlapping_runs_in_one_process_send_each_alert_once(
 
     def one_run() -> None:
         barrier.wait()
-        results.append(run_alerts(config, warehouse, TODAY))
+        results.append(run_alerts(config, Target.duckdb(warehouse), TODAY))
 
     threads = [threading.Thread(target=one_run) for _ in range(2)]
     for thread in threads:
@@ -450,7 +456,7 @@ def test_dry_run_prints_and_records_nothing(
     config = make_config(
         hook_server, smtp_server, [{"channels": ["ops_slack", "finance_mail"], "kinds": ["budget_forecast"]}]
     )
-    output = dry_run(config, warehouse, TODAY)
+    output = dry_run(config, Target.duckdb(warehouse), TODAY)
 
     assert output.splitlines()[0] == "Dry run: 9 alerts in the marts; 2 deliveries would be made."
     assert "--- ops_slack (slack): budget_forecast medium fcb77e2ff18b30350735c059ab8ffb4b" in output

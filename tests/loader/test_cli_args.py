@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,9 +116,12 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--verbose",
     ):
         assert flag in text
-    # every subcommand, one line each, and the --demo's own warehouse
-    assert "\n  alerts    send budget, anomaly and failed-load alerts" in text
-    assert "\n  report    write the HTML spend report" in text
-    assert "\n  summary   print the marts' summary" in text
-    assert "\n  simulate  serve the simulated OpenAI organizations" in text
-    assert "warehouse/demo.duckdb" in text
+    # every subcommand with its line of help, and the --demo's own warehouse
+    listed = dict(re.findall(r"^    ([a-z]+) +(.+)$", text.split("subcommands:")[1], flags=re.MULTILINE))
+    assert sorted(listed) == ["alerts", "load", "report", "simulate", "summary"]
+    assert listed["load"].startswith("load usage, costs and names into the warehouse")
+    assert listed["alerts"].startswith("send budget, anomaly and failed-load alerts")
+    assert listed["report"].startswith("write the HTML spend report")
+    assert listed["summary"].startswith("print the marts' summary")
+    assert listed["simulate"].startswith("serve the simulated OpenAI organizations")
+    assert "warehouse/demo.duckdb" in " ".join(text.split())

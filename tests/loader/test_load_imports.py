@@ -13,7 +13,7 @@ import duckdb
 from loader_testkit import cli_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SURFACES = ("loader.alerts", "loader.report", "loader.marts_summary", "openai_simulator")
+SURFACES = ("openai_finops_surfaces", "openai_simulator")
 # The loading process itself: `python -m loader ...`, then what it imported, as JSON on stdout.
 PROBE = """
 import json, runpy, sys
@@ -23,7 +23,8 @@ try:
     code = 0
 except SystemExit as stop:
     code = stop.code
-ours = sorted(m for m in sys.modules if m.split(".")[0] in ("loader", "openai_simulator"))
+packages = {"loader", "openai_finops_surfaces", "openai_simulator"}
+ours = sorted(m for m in sys.modules if m.split(".")[0] in packages)
 print(json.dumps({"code": code, "modules": ours}))
 """
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from dbt_support import build_surfaces
 
 CHROMIUM = Path("/usr/bin/chromium")
 ORGS = {"org-ACME000000000000000000": "Acme Analytics", "org-GLOBEX0000000000000000": "Globex Research"}
@@ -168,12 +169,43 @@ def _build(path: Path) -> None:
             "'weekday_28d', '50.00% actual 2026-03-09', 'at risk')",
             [month, as_of, cumulative, rows[-1][5]],
         )
+        _add_what_the_surface_models_read(con)
+
+
+def _add_what_the_surface_models_read(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns and dimensions models/surfaces read that the report itself never shows."""
+    con.execute('alter table marts.fct_openai_cost add column "x_ChargeDate" date')
+    con.execute('update marts.fct_openai_cost set "x_ChargeDate" = cast("ChargePeriodStart" as date)')
+    con.execute("alter table marts.mart_cost_reconciliation add column gap_usd decimal(38, 18)")
+    con.execute("update marts.mart_cost_reconciliation set gap_usd = billed_cost_usd - usage_list_cost_usd")
+    for column, kind in [
+        ("direction", "varchar"),
+        ("detection_rule", "varchar"),
+        ("impact_pct", "decimal(28, 1)"),
+        ("history_days", "bigint"),
+        ("baseline_weeks", "bigint"),
+        ("top_driver_level", "varchar"),
+        ("top_driver_name", "varchar"),
+        ("top_driver_impact_usd", "decimal(38, 6)"),
+        ("top_user_id", "varchar"),
+        ("top_user_impact_usd", "decimal(38, 6)"),
+    ]:
+        con.execute(f"alter table marts.mart_spend_anomalies add column {column} {kind}")
+    con.execute(
+        "create table marts.dim_openai_projects (org_id varchar, project_id varchar, project_name varchar)"
+    )
+    con.execute("create table marts.dim_openai_users (org_id varchar, user_id varchar, user_name varchar)")
 
 
 @pytest.fixture(scope="module")
 def report_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "warehouse.duckdb"
     _build(path)
+    build_surfaces(
+        path,
+        path.parent,
+        ["rpt_spend_daily", "rpt_usage_daily", "rpt_reconciliation_daily", "rpt_spend_anomalies"],
+    )
     return path
 
 

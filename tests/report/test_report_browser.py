@@ -10,7 +10,12 @@ import duckdb
 import pytest
 from report_support import Browser, png_pixels
 
-from loader.report.cli import main
+from loader import cli
+
+
+def main(argv: list[str]) -> int:
+    return cli.main(["report", *argv])
+
 
 ACME = "org-ACME000000000000000000"
 

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from report_support import Browser
 
-from loader.alerts.channels.webhook import verify_signature
+from openai_finops_surfaces.alerts.channels.webhook import verify_signature
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def test_report_and_alerts_on_the_demo_warehouse(
                         and (thresholds.is_crossed_actual or thresholds.is_crossed_forecast))""",
             [last_day],
         ).fetchone()[0]
-        # Once the loader records its runs (loader.alerts.record_run), each is an alert too.
+        # Once the loader records its runs (openai_finops_surfaces.alerts.record_run), each is an alert too.
         if con.execute(
             "select count(*) from information_schema.tables where table_name = 'loader_runs'"
         ).fetchone()[0]:

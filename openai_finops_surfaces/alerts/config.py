@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loader.alerts.model import KIND_ALIASES, KINDS, SEVERITIES, Alert, severity_rank
+from openai_finops_surfaces.alerts.model import KIND_ALIASES, KINDS, SEVERITIES, Alert, severity_rank
 
 CHANNEL_TYPES = ("slack", "webhook", "email")
 SECRET_FIELDS = {"slack": ("url",), "webhook": ("url", "secret"), "email": ("password",)}

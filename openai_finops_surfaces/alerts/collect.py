@@ -1,4 +1,4 @@
-"""Find the alerts in the marts: anomalies, budget threshold crossings, loader run outcomes."""
+"""Find the alerts in the warehouse: anomalies, budget crossings (models/surfaces), load outcomes."""
 
 from __future__ import annotations
 
@@ -8,25 +8,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import duckdb
+from openai_finops_surfaces.alerts.model import Alert
+from openai_finops_surfaces.warehouse import Warehouse
 
-from loader.alerts.model import Alert
-
-log = logging.getLogger("loader.alerts")
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    columns = [item[0] for item in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+log = logging.getLogger("openai_finops_surfaces.alerts")
 
 
 def money(value: Decimal | float | None) -> str:
@@ -57,52 +42,31 @@ def _text(value: Any) -> Any:
     return value
 
 
-class Names:
-    """Organization and project names for messages, when the marts that hold them exist."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.orgs: dict[str, str] = {}
-        self.projects: dict[tuple[str, str], str] = {}
-        if table_exists(con, "marts", "fct_openai_cost"):
-            self.orgs = dict(
-                con.execute(
-                    'select "BillingAccountId", max("BillingAccountName") '
-                    "from marts.fct_openai_cost group by 1"
-                ).fetchall()
-            )
-        if table_exists(con, "marts", "dim_openai_projects"):
-            for org_id, project_id, name in con.execute(
-                "select org_id, project_id, project_name from marts.dim_openai_projects"
-            ).fetchall():
-                if name:
-                    self.projects[(org_id, project_id)] = name
-
-    def org(self, org_id: str | None) -> str:
-        if org_id is None:
-            return "all organizations"
-        name = self.orgs.get(org_id)
-        return f"{name} ({org_id})" if name and name != org_id else org_id
-
-    def project(self, org_id: str | None, project_id: str | None) -> str:
-        if project_id is None:
-            return "all projects"
-        name = self.projects.get((org_id or "", project_id))
-        return f"{name} ({project_id})" if name else project_id
+def _org(org_id: str | None, name: str | None) -> str:
+    if org_id is None:
+        return "all organizations"
+    return f"{name} ({org_id})" if name and name != org_id else org_id
 
 
-def anomaly_alerts(con: duckdb.DuckDBPyConnection, since: date, names: Names) -> list[Alert]:
-    if not table_exists(con, "marts", "mart_spend_anomalies"):
-        log.info("no marts.mart_spend_anomalies yet: no anomaly alerts")
+def _project(project_id: str | None, name: str | None) -> str:
+    if project_id is None:
+        return "all projects"
+    return f"{name} ({project_id})" if name else project_id
+
+
+def anomaly_alerts(warehouse: Warehouse, since: date) -> list[Alert]:
+    if not warehouse.has_table("surfaces", "rpt_spend_anomalies"):
+        log.info("no surfaces.rpt_spend_anomalies yet: no anomaly alerts")
         return []
     alerts = []
-    for row in _rows(
-        con,
-        "select * from marts.mart_spend_anomalies where spend_date >= ? order by spend_date, series_id",
+    for row in warehouse.records(
+        "select * from surfaces.rpt_spend_anomalies where spend_date >= ? order by spend_date, series_id",
         [since],
     ):
-        project = names.project(row["org_id"], row["project_id"])
+        org = _org(row["org_id"], row["org_name"])
+        project = _project(row["project_id"], row["project_name"])
         where = {
-            "org": f"organization {names.org(row['org_id'])}",
+            "org": f"organization {org}",
             "project": f"project {project}",
             "project_model": f"model {row['model']} in project {project}",
             "api_key": f"API key {row['api_key_id']} in project {project}",
@@ -123,7 +87,7 @@ def anomaly_alerts(con: duckdb.DuckDBPyConnection, since: date, names: Names) ->
             + (f" Drivers: {row['drivers']}." if row["drivers"] else "")
         )
         facts = [
-            ("Organization", names.org(row["org_id"])),
+            ("Organization", org),
             ("Day (UTC)", str(row["spend_date"])),
             ("Actual", money(row["actual_cost_usd"])),
             ("Expected", money(row["expected_cost_usd"])),
@@ -131,7 +95,7 @@ def anomaly_alerts(con: duckdb.DuckDBPyConnection, since: date, names: Names) ->
             ("Severity", row["severity"]),
         ]
         if row["project_id"]:
-            facts.insert(1, ("Project", names.project(row["org_id"], row["project_id"])))
+            facts.insert(1, ("Project", project))
         if row["score"] is not None:
             facts.append(("Score", str(row["score"])))
         if row["drivers"]:
@@ -160,42 +124,16 @@ def _budget_severity(kind: str, threshold_pct: Decimal) -> str:
     return "medium" if threshold_pct >= 100 else "low"
 
 
-def budget_alerts(con: duckdb.DuckDBPyConnection, names: Names) -> list[Alert]:
-    """Thresholds crossed in each budget's current period: by actual spend, or by the forecast.
-
-    A threshold already crossed by actual spend is not also reported as forecast to cross.
-    """
-    if not (
-        table_exists(con, "marts", "mart_budget_thresholds")
-        and table_exists(con, "marts", "mart_budget_status")
-    ):
-        log.info("no budget marts yet: no budget alerts")
+def budget_alerts(warehouse: Warehouse) -> list[Alert]:
+    """Thresholds crossed in each budget's current period, by actual spend or by the forecast
+    (which ones: models/surfaces/rpt_budget_alerts.sql)."""
+    if not warehouse.has_table("surfaces", "rpt_budget_alerts"):
+        log.info("no surfaces.rpt_budget_alerts yet: no budget alerts")
         return []
-    rows = _rows(
-        con,
-        """
-        select
-            thresholds.threshold_pct, thresholds.threshold_usd,
-            thresholds.is_crossed_actual, thresholds.actual_crossed_on,
-            thresholds.is_crossed_forecast, thresholds.forecast_crossed_on,
-            status.*
-        from marts.mart_budget_thresholds as thresholds
-        inner join marts.mart_budget_status as status
-            on thresholds.budget_id = status.budget_id
-            and thresholds.period_start_date = status.period_start_date
-        where status.is_current_period
-            -- a forecast from part of a period ("not enough data") is no forecast; actual is a fact
-            and (
-                thresholds.is_crossed_actual
-                or (thresholds.is_crossed_forecast and status.status <> 'not enough data')
-            )
-        order by status.budget_id, thresholds.threshold_pct
-        """,
-        [],
-    )
+    rows = warehouse.records("select * from surfaces.rpt_budget_alerts order by budget_id, threshold_pct")
     alerts = []
     for row in rows:
-        kind = "budget_actual" if row["is_crossed_actual"] else "budget_forecast"
+        kind = row["alert_kind"]
         pct = percent(row["threshold_pct"])
         if kind == "budget_actual":
             title = (
@@ -217,8 +155,8 @@ def budget_alerts(con: duckdb.DuckDBPyConnection, names: Names) -> list[Alert]:
         )
         facts = [
             ("Budget", f"{row['budget_name']} ({row['budget_id']})"),
-            ("Organization", names.org(row["org_id"])),
-            ("Project", names.project(row["org_id"], row["project_id"])),
+            ("Organization", _org(row["org_id"], row["org_name"])),
+            ("Project", _project(row["project_id"], row["project_name"])),
             ("Period", f"{row['period_start_date']} to {row['period_end_date']}"),
             ("Amount", money(row["budget_amount_usd"])),
             ("Actual to date", f"{money(row['actual_to_date_usd'])} ({percent(row['actual_pct'])})"),
@@ -250,13 +188,12 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-def load_run_alerts(con: duckdb.DuckDBPyConnection, since: date) -> list[Alert]:
-    if not table_exists(con, "openai_raw", "loader_runs"):
+def load_run_alerts(warehouse: Warehouse, since: date) -> list[Alert]:
+    if not warehouse.has_table("openai_raw", "loader_runs"):
         log.info("no openai_raw.loader_runs yet: no load outcome alerts")
         return []
     alerts = []
-    for row in _rows(
-        con,
+    for row in warehouse.records(
         "select * from openai_raw.loader_runs where cast(finished_at as date) >= ? "
         "order by finished_at, run_id",
         [since],
@@ -312,8 +249,7 @@ def load_run_alerts(con: duckdb.DuckDBPyConnection, since: date) -> list[Alert]:
     return alerts
 
 
-def collect_alerts(con: duckdb.DuckDBPyConnection, today: date, lookback_days: int) -> list[Alert]:
-    """Every alert the marts hold now; which of them are new is the alert log's business."""
+def collect_alerts(warehouse: Warehouse, today: date, lookback_days: int) -> list[Alert]:
+    """Every alert the warehouse holds now; which of them are new is the alert log's business."""
     since = today - timedelta(days=lookback_days)
-    names = Names(con)
-    return [*load_run_alerts(con, since), *budget_alerts(con, names), *anomaly_alerts(con, since, names)]
+    return [*load_run_alerts(warehouse, since), *budget_alerts(warehouse), *anomaly_alerts(warehouse, since)]

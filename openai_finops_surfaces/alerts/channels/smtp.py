@@ -8,8 +8,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from loader.alerts.config import Channel
-from loader.alerts.model import Alert
+from openai_finops_surfaces.alerts.config import Channel
+from openai_finops_surfaces.alerts.model import Alert
 
 
 def text_body(alert: Alert) -> str:

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from loader.alerts.channels import slack, smtp, webhook
-from loader.alerts.config import Channel
-from loader.alerts.model import Alert
+from openai_finops_surfaces.alerts.channels import slack, smtp, webhook
+from openai_finops_surfaces.alerts.config import Channel
+from openai_finops_surfaces.alerts.model import Alert
 
 
 class DeliveryError(Exception):

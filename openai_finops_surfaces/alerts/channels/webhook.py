@@ -22,8 +22,8 @@ from typing import Any
 
 import requests
 
-from loader.alerts.config import Channel
-from loader.alerts.model import Alert
+from openai_finops_surfaces.alerts.config import Channel
+from openai_finops_surfaces.alerts.model import Alert
 
 PAYLOAD_SCHEMA = "openai-finops.alert.v1"
 SIGNATURE_HEADER = "X-OpenAI-FinOps-Signature"

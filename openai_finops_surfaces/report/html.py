@@ -10,7 +10,9 @@ from typing import Any
 
 
 def _asset(name: str) -> str:
-    return resources.files("loader.report").joinpath("assets", name).read_text(encoding="utf-8")
+    return (
+        resources.files("openai_finops_surfaces.report").joinpath("assets", name).read_text(encoding="utf-8")
+    )
 
 
 def _json_for_script(data: dict[str, Any]) -> str:

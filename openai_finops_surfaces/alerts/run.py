@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from loader.alerts import store
-from loader.alerts.channels import PREVIEWS, DeliveryError, deliver
-from loader.alerts.collect import collect_alerts
-from loader.alerts.config import AlertsConfig
-from loader.alerts.model import Alert
+from openai_finops_surfaces.alerts import store
+from openai_finops_surfaces.alerts.channels import PREVIEWS, DeliveryError, deliver
+from openai_finops_surfaces.alerts.collect import collect_alerts
+from openai_finops_surfaces.alerts.config import AlertsConfig
+from openai_finops_surfaces.alerts.model import Alert
+from openai_finops_surfaces.warehouse import Target, Warehouse
 
-log = logging.getLogger("loader.alerts")
+log = logging.getLogger("openai_finops_surfaces.alerts")
 
 
 @dataclass
@@ -29,22 +29,19 @@ def _wanted(config: AlertsConfig, alerts: list[Alert]) -> list[tuple[Alert, str]
 
 def run_alerts(
     config: AlertsConfig,
-    duckdb_path: Path,
+    target: Target,
     today: date | None = None,
 ) -> RunSummary:
     today = today or datetime.now(UTC).date()
     summary = RunSummary()
-    con = store.connect(duckdb_path, config.lock_timeout_seconds)
-    try:
-        alerts = collect_alerts(con, today, config.lookback_days)
+    # Not held while delivering: dbt, the loader and other runs need a DuckDB file meanwhile.
+    with Warehouse.open(target, lock_timeout_seconds=config.lock_timeout_seconds) as warehouse:
+        alerts = collect_alerts(warehouse, today, config.lookback_days)
         summary.found = len(alerts)
-        store.ensure_log(con)
+        store.ensure_log(warehouse)
         claim_id, deliveries = store.claim(
-            con, _wanted(config, alerts), list(config.channels), config.claim_lease_seconds
+            warehouse, _wanted(config, alerts), list(config.channels), config.claim_lease_seconds
         )
-    finally:
-        # Not held while delivering: dbt, the loader and other runs need the file meanwhile.
-        con.close()
     log.info("%d alerts in the marts; %d deliveries to make", len(alerts), len(deliveries))
 
     outcomes: list[tuple[store.Delivery, str | None]] = []
@@ -68,23 +65,19 @@ def run_alerts(
             log.info("alert %s sent to %s: %s", delivery.alert.alert_id, channel.name, delivery.alert.title)
 
     if outcomes:
-        con = store.connect(duckdb_path, config.lock_timeout_seconds)
-        try:
-            store.finish(con, claim_id, outcomes, config.max_attempts)
-        finally:
-            con.close()
+        with Warehouse.open(target, lock_timeout_seconds=config.lock_timeout_seconds) as warehouse:
+            store.finish(warehouse, claim_id, outcomes, config.max_attempts)
     return summary
 
 
-def dry_run(config: AlertsConfig, duckdb_path: Path, today: date | None = None) -> str:
+def dry_run(config: AlertsConfig, target: Target, today: date | None = None) -> str:
     """What a run would send now, rendered per channel; touches nothing."""
     today = today or datetime.now(UTC).date()
-    con = store.connect(duckdb_path, config.lock_timeout_seconds, read_only=True)
-    try:
-        alerts = collect_alerts(con, today, config.lookback_days)
-        pending = store.due(con, _wanted(config, alerts), list(config.channels))
-    finally:
-        con.close()
+    with Warehouse.open(
+        target, read_only=True, lock_timeout_seconds=config.lock_timeout_seconds
+    ) as warehouse:
+        alerts = collect_alerts(warehouse, today, config.lookback_days)
+        pending = store.due(warehouse, _wanted(config, alerts), list(config.channels))
     if not pending:
         return f"Dry run: {len(alerts)} alerts in the marts, nothing new to send."
     parts = [f"Dry run: {len(alerts)} alerts in the marts; {len(pending)} deliveries would be made."]

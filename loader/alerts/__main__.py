@@ -1,5 +1,0 @@
-import sys
-
-from loader.alerts.cli import main
-
-sys.exit(main())

@@ -1,5 +1,0 @@
-import sys
-
-from loader.report.cli import main
-
-sys.exit(main())

@@ -1,0 +1,50 @@
+"""`python -m loader report`: write the spend report, one self-contained HTML file, and print its path.
+
+Exit codes: 0 written; 1 no marts yet; 2 bad flags or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from openai_finops_surfaces.report.data import MissingMarts, read_report_data
+from openai_finops_surfaces.report.html import render_html
+from openai_finops_surfaces.warehouse import Target, Warehouse, WarehouseConfigError, target_from_profile
+
+PROG = "python -m loader report"
+
+
+def default_out(target: Target) -> Path:
+    if target.path is not None:
+        return target.path.with_name(f"{target.path.stem}_report.html")
+    return Path("warehouse") / f"{target.dbname}_report.html"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        print(f"{PROG}: error: --start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
+    try:
+        target = target_from_profile(args.target, args.profiles_dir)
+        if not target.exists:
+            print(
+                f"{PROG}: error: no warehouse at {target.label}: run the loader and dbt first",
+                file=sys.stderr,
+            )
+            return 1
+        with Warehouse.open(target, read_only=True) as warehouse:
+            data = read_report_data(warehouse, args.org or (), args.start, args.end)
+    except MissingMarts as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, WarehouseConfigError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    out = args.out or default_out(target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = target.path.name if target.path is not None else target.label
+    out.write_text(render_html(data, source=source), encoding="utf-8")
+    print(out.resolve())
+    return 0

@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from decimal import Decimal
 
-from openai_finops_surfaces.warehouse import Warehouse, WarehouseConfigError, target_from_profile
+from openai_finops_surfaces.warehouse import NoWarehouse, Warehouse, WarehouseConfigError, target_from_profile
 
 
 def _money(value: Decimal | None) -> str:
@@ -143,15 +143,11 @@ def summarize(warehouse: Warehouse, days: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        target = target_from_profile(args.target, args.profiles_dir)
-        if not target.exists:
-            print(
-                f"No warehouse at {target.label}: run `python -m loader` and `dbt build` first.",
-                file=sys.stderr,
-            )
-            return 1
-        with Warehouse.open(target, read_only=True) as warehouse:
+        with Warehouse.open(target_from_profile(args.target, args.profiles_dir), read_only=True) as warehouse:
             print(summarize(warehouse, args.days))
+    except NoWarehouse as error:
+        print(f"python -m loader summary: error: {error}", file=sys.stderr)
+        return 1
     except WarehouseConfigError as error:
         print(f"python -m loader summary: error: {error}", file=sys.stderr)
         return 2

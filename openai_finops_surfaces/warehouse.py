@@ -33,6 +33,10 @@ class WarehouseConfigError(Exception):
     """The dbt profile or target cannot name a warehouse the surfaces can open."""
 
 
+class NoWarehouse(Exception):
+    """The target's DuckDB file does not exist yet: nothing was loaded or built there."""
+
+
 @dataclass(frozen=True)
 class Target:
     """One output of the dbt profile: where the marts are."""
@@ -52,10 +56,6 @@ class Target:
         if self.engine == "duckdb":
             return str(self.path)
         return f"PostgreSQL database {self.dbname} on {self.host}:{self.port}"
-
-    @property
-    def exists(self) -> bool:
-        return self.engine != "duckdb" or bool(self.path and self.path.exists())
 
     @classmethod
     def duckdb(cls, path: Path | str) -> Target:
@@ -227,6 +227,9 @@ class Warehouse:
             return cls(target, connection, conflicts)
         import duckdb
 
+        if target.path is None or not target.path.exists():
+            # Never create one: an empty file would only hide a wrong path.
+            raise NoWarehouse(f"no warehouse at {target.label}: run the loader and dbt first")
         deadline = time.monotonic() + lock_timeout_seconds
         delay = 0.05
         while True:

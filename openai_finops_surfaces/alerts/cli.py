@@ -12,7 +12,7 @@ import logging
 import sys
 
 from openai_finops_surfaces.alerts.config import AlertsConfigError, load_config
-from openai_finops_surfaces.warehouse import WarehouseConfigError, target_from_profile
+from openai_finops_surfaces.warehouse import NoWarehouse, WarehouseConfigError, target_from_profile
 
 
 def _configure_logging(quiet: bool, verbose: bool) -> None:
@@ -38,9 +38,6 @@ def run(args: argparse.Namespace) -> int:
     if not config.routes:
         print(f"{prog}: error: no [[alerts.routes]] configured: nothing would be sent", file=sys.stderr)
         return 2
-    if not target.exists:
-        print(f"{prog}: error: no warehouse at {target.label}: run the loader and dbt first", file=sys.stderr)
-        return 2
 
     from openai_finops_surfaces.alerts.run import dry_run, run_alerts
 
@@ -49,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             print(dry_run(config, target, args.today))
             return 0
         summary = run_alerts(config, target, args.today)
-    except WarehouseConfigError as error:
+    except (NoWarehouse, WarehouseConfigError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     if not args.quiet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,12 +55,21 @@ def _project(project_id: str | None, name: str | None) -> str:
     return f"{name} ({project_id})" if name else project_id
 
 
-def anomaly_alerts(warehouse: Warehouse, since: date) -> list[Alert]:
-    if not warehouse.has_table("surfaces", "rpt_spend_anomalies"):
-        log.info("no surfaces.rpt_spend_anomalies yet: no anomaly alerts")
+def _rows(warehouse: Warehouse, table: str, what: str, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+    """What `sql` selects from `table`; none, said once, where dbt or the loader has not built it yet."""
+    schema, name = table.split(".")
+    if not warehouse.has_table(schema, name):
+        log.info("no %s yet: no %s alerts", table, what)
         return []
+    return warehouse.records(sql, params)
+
+
+def anomaly_alerts(warehouse: Warehouse, since: date) -> list[Alert]:
     alerts = []
-    for row in warehouse.records(
+    for row in _rows(
+        warehouse,
+        "surfaces.rpt_spend_anomalies",
+        "anomaly",
         "select * from surfaces.rpt_spend_anomalies where spend_date >= ? order by spend_date, series_id",
         [since],
     ):
@@ -127,10 +137,12 @@ def _budget_severity(kind: str, threshold_pct: Decimal) -> str:
 def budget_alerts(warehouse: Warehouse) -> list[Alert]:
     """Thresholds crossed in each budget's current period, by actual spend or by the forecast
     (which ones: models/surfaces/rpt_budget_alerts.sql)."""
-    if not warehouse.has_table("surfaces", "rpt_budget_alerts"):
-        log.info("no surfaces.rpt_budget_alerts yet: no budget alerts")
-        return []
-    rows = warehouse.records("select * from surfaces.rpt_budget_alerts order by budget_id, threshold_pct")
+    rows = _rows(
+        warehouse,
+        "surfaces.rpt_budget_alerts",
+        "budget",
+        "select * from surfaces.rpt_budget_alerts order by budget_id, threshold_pct",
+    )
     alerts = []
     for row in rows:
         kind = row["alert_kind"]
@@ -189,11 +201,11 @@ def _duration(seconds: float) -> str:
 
 
 def load_run_alerts(warehouse: Warehouse, since: date) -> list[Alert]:
-    if not warehouse.has_table("openai_raw", "loader_runs"):
-        log.info("no openai_raw.loader_runs yet: no load outcome alerts")
-        return []
     alerts = []
-    for row in warehouse.records(
+    for row in _rows(
+        warehouse,
+        "openai_raw.loader_runs",
+        "load outcome",
         "select * from openai_raw.loader_runs where cast(finished_at as date) >= ? "
         "order by finished_at, run_id",
         [since],

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from openai_finops_surfaces.report.data import MissingMarts, read_report_data
 from openai_finops_surfaces.report.html import render_html
-from openai_finops_surfaces.warehouse import Target, Warehouse, WarehouseConfigError, target_from_profile
+from openai_finops_surfaces.warehouse import (
+    NoWarehouse,
+    Target,
+    Warehouse,
+    WarehouseConfigError,
+    target_from_profile,
+)
 
 PROG = "python -m loader report"
 
@@ -28,15 +34,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         target = target_from_profile(args.target, args.profiles_dir)
-        if not target.exists:
-            print(
-                f"{PROG}: error: no warehouse at {target.label}: run the loader and dbt first",
-                file=sys.stderr,
-            )
-            return 1
         with Warehouse.open(target, read_only=True) as warehouse:
             data = read_report_data(warehouse, args.org or (), args.start, args.end)
-    except MissingMarts as error:
+    except (NoWarehouse, MissingMarts) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except (ValueError, WarehouseConfigError) as error:

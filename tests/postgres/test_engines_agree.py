@@ -21,15 +21,17 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from dbt_support import with_demo_vars
+from surface_support import Browser, webhook_receiver
 
 from loader.pipeline import run_load
+from loader.run_log import record_run
 from loader.settings import LoaderSettings, Organization
 from openai_simulator import Simulator, SimulatorConfig, serve
 
@@ -281,6 +283,130 @@ def built(warehouses: Warehouses) -> Warehouses:
 @pytest.mark.parametrize("table", MARTS)
 def test_marts_agree_row_for_row(built: Warehouses, table: str) -> None:
     _assert_engines_agree(built, table)
+
+
+def _json_differences(left: Any, right: Any, path: str) -> list[str]:
+    """Where two JSON documents differ beyond a cent (10,000 micro-dollars) or 1e-9 of a score."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        if sorted(left) != sorted(right):
+            return [f"{path}: keys {sorted(left)} != {sorted(right)}"]
+        return [d for key in left for d in _json_differences(left[key], right[key], f"{path}.{key}")]
+    if isinstance(left, list) and isinstance(right, list):
+        if len(left) != len(right):
+            return [f"{path}: {len(left)} items != {len(right)}"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(left, right, strict=True))
+            for d in _json_differences(a, b, f"{path}[{i}]")
+        ]
+    if isinstance(left, bool) or isinstance(right, bool) or not isinstance(left, int | float):
+        return [] if left == right else [f"{path}: {left!r} != {right!r}"]
+    tolerance = 10_000 if isinstance(left, int) and isinstance(right, int) else 1e-9
+    return [] if abs(left - right) <= tolerance else [f"{path}: {left!r} != {right!r}"]
+
+
+def _surface(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m loader <args> --target <engine>`: a surface reading that engine's marts."""
+    return subprocess.run(
+        [sys.executable, "-m", "loader", *args, "--target", engine.target],
+        cwd=REPO_ROOT,
+        env=engine.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_summary_lines_are_identical_on_both_engines(built: Warehouses) -> None:
+    duck, postgres = _surface(built.duck, "summary"), _surface(built.postgres, "summary")
+    assert duck.returncode == 0, duck.stderr
+    assert postgres.returncode == 0, postgres.stderr
+    assert postgres.stdout.startswith("OpenAI spend 2026-03-04 to 2026-03-10 (UTC, last 7 days loaded): $")
+    assert "Spend by project:" in postgres.stdout and "Latest spend anomalies" in postgres.stdout
+    assert postgres.stdout.splitlines() == duck.stdout.splitlines()
+
+
+def test_report_from_postgres_renders_in_chromium_and_equals_duckdb(built: Warehouses) -> None:
+    browser = Browser(built.work_dir / "chromium-profile")
+    pages = {}
+    for engine in (built.duck, built.postgres):
+        out = built.work_dir / f"report_{engine.target}.html"
+        done = _surface(engine, "report", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        page = browser.open(out.as_uri())
+        assert page.console == [] and page.body.get("data-rendered") == "true", engine.target
+        pages[engine.target] = page
+    shown = {engine: dict(page.text) for engine, page in pages.items()}
+    data = {engine: json.loads(text.pop("report-data")) for engine, text in shown.items()}
+    assert data["postgres"]["spend"] and data["postgres"]["anomalies"] and data["postgres"]["budgets"]
+    # Every figure the page shows, as it shows it; the data behind it to the cent (money travels in
+    # micro-dollars, and the marts agree to the cent: DuckDB divides decimals in double precision).
+    assert shown["postgres"] == shown["duckdb"]
+    differences = _json_differences(data["duckdb"], data["postgres"], "")
+    assert differences == [], "\n".join(differences[:10])
+    con = _pg_connect(built.pg, TEST_DATABASE)
+    try:
+        with con.cursor() as cursor:
+            cursor.execute('select sum("BilledCost") from marts.fct_openai_cost')
+            (total,) = cursor.fetchone()
+    finally:
+        con.close()
+    assert pages["postgres"].text["total-spend"] == f"${total.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def test_alerts_on_postgres_are_delivered_once_across_two_runs(built: Warehouses) -> None:
+    # The run log, written by the loader's own writer into each engine's warehouse.
+    for engine in ("duckdb", "postgres"):
+        settings = LoaderSettings(
+            organizations=(),
+            destination=engine,
+            duckdb_path=built.duckdb_path,
+            pipelines_dir=built.work_dir / f"pipelines_{engine}",
+        )
+        record_run(
+            settings,
+            run_id="run-engines",
+            started_at=NOW,
+            finished_at=NOW,
+            status="succeeded",
+            organizations=[org.org_id for org in built.sim.organizations],
+            rows_by_table={"costs": 100},
+        )
+    delivered = {}
+    for engine in (built.duck, built.postgres):
+        with webhook_receiver() as (url, received):
+            config = built.work_dir / f"alerts_{engine.target}.toml"
+            config.write_text(
+                f'[alerts]\n[alerts.channels.hook]\ntype = "webhook"\nurl = "{url}"\n'
+                '[[alerts.routes]]\nchannels = ["hook"]\n',
+                encoding="utf-8",
+            )
+            command = ["alerts", "--config", str(config), "--today", str(NOW.date())]
+            engine_env = Engine(engine.target, engine.env | {"ALERTS__CHANNELS__HOOK__SECRET": "engines"})
+            first, second = _surface(engine_env, *command), _surface(engine_env, *command)
+            assert first.returncode == 0, first.stderr
+            assert second.returncode == 0, second.stderr
+            assert second.stdout.endswith("sent 0, failed 0\n")
+            delivered[engine.target] = sorted(json.loads(body)["alert_id"] for _, body in received)
+    con = _pg_connect(built.pg, TEST_DATABASE)
+    try:
+        with con.cursor() as cursor:
+            cursor.execute(
+                """select
+                       (select count(*) from surfaces.rpt_spend_anomalies
+                        where series_level in ('org', 'project') and spend_date >= date '2026-03-03')
+                     + (select count(*) from surfaces.rpt_budget_alerts)
+                     + (select count(*) from openai_raw.loader_runs)"""
+            )
+            (expected,) = cursor.fetchone()
+            cursor.execute("select count(*), min(status), max(status) from alerts.alert_log")
+            logged = cursor.fetchone()
+    finally:
+        con.close()
+    assert expected > 1
+    assert len(delivered["postgres"]) == expected
+    assert logged == (expected, "sent", "sent")
+    assert delivered["postgres"] == delivered["duckdb"]
 
 
 def test_incremental_run_after_restatement_equals_full_refresh(built: Warehouses) -> None:

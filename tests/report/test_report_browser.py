@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from report_support import Browser, png_pixels
+from report_support import png_pixels
+from surface_support import Browser
 
 from loader import cli
 

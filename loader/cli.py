@@ -96,6 +96,11 @@ def _endpoints(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _day_range(parser: argparse.ArgumentParser, start: str, end: str) -> None:
+    parser.add_argument("--start", type=utc_date, metavar="YYYY-MM-DD", help=start)
+    parser.add_argument("--end", type=utc_date, metavar="YYYY-MM-DD", help=end)
+
+
 def _verbosity(parser: argparse.ArgumentParser, quiet: str, verbose: str) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--quiet", action="store_true", help=quiet)
@@ -122,15 +127,11 @@ def _load_options() -> argparse.ArgumentParser:
         metavar="A,B",
         help=f"comma-separated subset of: {', '.join(ALL_ENDPOINT_NAMES)} (default: all)",
     )
-    parser.add_argument(
-        "--start",
-        type=utc_date,
-        metavar="YYYY-MM-DD",
-        help=f"first UTC day to (re)load; default: resume from the last loaded bucket minus the "
-        f"lookback, or {DEFAULT_BACKFILL_DAYS} days back on the first run",
-    )
-    parser.add_argument(
-        "--end", type=utc_date, metavar="YYYY-MM-DD", help="last UTC day to load, inclusive (default: now)"
+    _day_range(
+        parser,
+        f"first UTC day to (re)load; default: resume from the last loaded bucket minus the lookback, "
+        f"or {DEFAULT_BACKFILL_DAYS} days back on the first run",
+        "last UTC day to load, inclusive (default: now)",
     )
     parser.add_argument(
         "--bucket-width",
@@ -235,12 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--org", action="append", metavar="ORG", help="only this organization (id or name); repeatable"
     )
-    report.add_argument(
-        "--start", type=utc_date, metavar="YYYY-MM-DD", help="first UTC day (default: all loaded)"
-    )
-    report.add_argument(
-        "--end", type=utc_date, metavar="YYYY-MM-DD", help="last UTC day, inclusive (default: latest)"
-    )
+    _day_range(report, "first UTC day (default: all loaded)", "last UTC day, inclusive (default: latest)")
     report.add_argument(
         "--out",
         type=Path,

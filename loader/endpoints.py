@@ -119,18 +119,11 @@ _USAGE_METRICS: dict[str, tuple[str, ...]] = {
     "web_search_calls": ("num_model_requests", "num_requests"),
 }
 # Fields OpenAI's schema marks required on each usage result (besides `object`): a result without
-# one is quarantined, not loaded as a row that reads as zero usage.
+# one is quarantined, not loaded as a row that reads as zero usage. Every metric is, but the
+# breakdowns of completions' tokens.
 REQUIRED_USAGE_METRICS: dict[str, tuple[str, ...]] = {
+    **_USAGE_METRICS,
     "completions": ("input_tokens", "output_tokens", "num_model_requests"),
-    "embeddings": ("input_tokens", "num_model_requests"),
-    "moderations": ("input_tokens", "num_model_requests"),
-    "images": ("images", "num_model_requests"),
-    "audio_speeches": ("characters", "num_model_requests"),
-    "audio_transcriptions": ("seconds", "num_model_requests"),
-    "vector_stores": ("usage_bytes",),
-    "code_interpreter_sessions": ("num_sessions",),
-    "file_search_calls": ("num_requests",),
-    "web_search_calls": ("num_model_requests", "num_requests"),
 }
 COSTS_FIELDS: dict[str, dict[str, object]] = {
     "object": {"data_type": "text"},

@@ -9,6 +9,7 @@ bucket at a time (RESTClient.extract_response would parse a page whole, with flo
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import time
@@ -28,11 +29,12 @@ from requests.adapters import HTTPAdapter
 from loader.settings import Organization, RetryPolicy
 
 Params = Mapping[str, Any]
-Decode = Callable[[requests.Response], None]
+Read = Callable[[requests.Response], str]
+Decode = Callable[[requests.Response, str], None]
 
 _SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
 # What the response hook decoded, kept on the response for extract_response and the paginators.
-_ITEMS, _FIELDS = "openai_finops_items", "openai_finops_fields"
+_ITEMS, _FIELDS, _TEXT = "openai_finops_items", "openai_finops_fields", "openai_finops_text"
 
 
 class LoaderError(Exception):
@@ -205,13 +207,15 @@ class AdminApiClient:
         cut short is fetched again before any of its buckets is used), then decoded again one
         bucket at a time: as Python objects a 1h page of a large organization takes hundreds of MB.
         """
-        pages = self._pages(path, params, lambda where: NextPageCursor(where, max_pages), _check_report_page)
+        pages = self._pages(
+            path, params, lambda where: NextPageCursor(where, max_pages), _read_in_chunks, _check_report_page
+        )
         for number, page in pages:
-            yield number, _stream_page(page.response.content, {})
+            yield number, _buckets(page.response)
 
     def iter_list(self, path: str, params: Params) -> Iterator[list[dict[str, Any]]]:
         """Items of a metadata list, page by page, following `after=last_id`."""
-        for _, page in self._pages(path, params, lambda where: _list_cursor(), _check_list_page):
+        for _, page in self._pages(path, params, lambda where: _list_cursor(), _read_whole, _check_list_page):
             yield list(page)
 
     def _pages(
@@ -219,6 +223,7 @@ class AdminApiClient:
         path: str,
         params: Params,
         paginator: Callable[[Callable[[], str]], BasePaginator],
+        read: Read,
         decode: Decode,
     ) -> Iterator[tuple[int, PageData[Any]]]:
         number = 1
@@ -227,10 +232,16 @@ class AdminApiClient:
             return self._where(path, number)
 
         def check(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-            self._check(response, where, decode)
+            self._check(response, where, read, decode)
 
         pages = self._rest.paginate(
-            path, params=dict(params), paginator=paginator(where), hooks={"response": [check]}
+            path,
+            params=dict(params),
+            paginator=paginator(where),
+            data_selector="data",  # named, or dlt would parse the page whole to look for it
+            hooks={"response": [check]},
+            # The hook reads the body: a report page's bytes are never held whole next to its text.
+            stream=True,
         )
         while True:
             sent = self.requests_made
@@ -257,7 +268,9 @@ class AdminApiClient:
     def _gave_up(self, where: str, reason: str) -> str:
         return f"{where}: gave up after {self.policy.max_attempts} attempts: {reason}"
 
-    def _check(self, response: requests.Response, where: Callable[[], str], decode: Decode) -> None:
+    def _check(
+        self, response: requests.Response, where: Callable[[], str], read: Read, decode: Decode
+    ) -> None:
         """dlt's response hook: raise _Retryable for what a retry may cure, a LoaderError otherwise."""
         if response.is_redirect:
             return
@@ -268,40 +281,58 @@ class AdminApiClient:
                 f"{where()}: HTTP {status}: needs an Admin key with the api.usage.read scope "
                 f"(key {self.organization.key_hint}): {_mask(_error_message(response), key)}"
             )
-        if status == 429:
-            raise _Retryable("HTTP 429 (rate limited)", response)
-        if status >= 500:
-            raise _Retryable(f"HTTP {status}", response)
+        if status == 429 or status >= 500:
+            response.close()
+            raise _Retryable("HTTP 429 (rate limited)" if status == 429 else f"HTTP {status}", response)
         if status != 200:
             raise RequestFailed(f"{where()}: HTTP {status}: {_mask(_error_message(response), key)}", status)
         content_type = response.headers.get("Content-Type", "")
-        body = response.content
-        if "json" not in content_type.lower() or body.lstrip()[:1] == b"<":
+        is_json = "json" in content_type.lower()
+        text = read(response) if is_json else response.content.decode("utf-8", "replace")
+        if not is_json or text.lstrip()[:1] == "<":
             # A body cut short in transit is retried; a page of HTML will not turn into JSON.
-            first_bytes = body[:120].decode("utf-8", "replace")
             raise NotJson(
                 f"{where()}: HTTP 200 but Content-Type {content_type or 'missing'!r}, not JSON; "
-                f"body starts {_mask(first_bytes, key)!r}. Check OPENAI_BASE_URL "
+                f"body starts {_mask(text[:120], key)!r}. Check OPENAI_BASE_URL "
                 f"(now {self.base_url}) and any proxy between here and OpenAI.",
                 status,
             )
-        decode(response)
+        decode(response, text)
 
 
-def _check_list_page(response: requests.Response) -> None:
+def _read_whole(response: requests.Response) -> str:
     try:
-        payload = json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as error:
+        return response.content.decode()
+    except UnicodeDecodeError as error:
+        raise _Retryable(f"malformed JSON body ({type(error).__name__})", response) from None
+
+
+def _read_in_chunks(response: requests.Response) -> str:
+    """The body as text, decoded chunk by chunk: its bytes are never held whole next to it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        parts = [decoder.decode(chunk) for chunk in response.iter_content(1 << 20)]
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as error:
+        raise _Retryable(f"malformed JSON body ({type(error).__name__})", response) from None
+    return "".join(parts)
+
+
+def _check_list_page(response: requests.Response, text: str) -> None:
+    try:
+        payload = json.loads(text, parse_float=Decimal)
+    except ValueError as error:
         raise _Retryable(f"malformed JSON body ({type(error).__name__})", response) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("data"), list) and "has_more" in payload):
         raise _Retryable("unexpected response shape", response)
     setattr(response, _ITEMS, [item for item in payload["data"] if isinstance(item, dict)])
 
 
-def _check_report_page(response: requests.Response) -> None:
+def _check_report_page(response: requests.Response, text: str) -> None:
+    """Decode the whole page once, keeping nothing but its top-level fields, before handing it out."""
     fields: dict[str, Any] = {}
     try:
-        for _ in _stream_page(response.content, fields):
+        for _ in _stream_page(text, fields):
             pass
     except _Malformed as error:
         raise _Retryable(str(error), response) from None
@@ -309,6 +340,13 @@ def _check_report_page(response: requests.Response) -> None:
         raise _Retryable("unexpected response shape", response)
     setattr(response, _FIELDS, fields)
     setattr(response, _ITEMS, [])
+    setattr(response, _TEXT, text)
+
+
+def _buckets(response: requests.Response) -> Iterator[dict[str, Any]]:
+    text = getattr(response, _TEXT)
+    delattr(response, _TEXT)  # the page's text lives as long as its buckets are read, no longer
+    yield from _stream_page(text, {})
 
 
 class _Malformed(Exception):
@@ -320,14 +358,12 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _stream_page(body: bytes, fields: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _stream_page(text: str, fields: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The buckets of a report page, decoded one at a time; its other fields go into `fields`.
 
     The C JSON scanner decodes each bucket; only the page's top level is walked here.
     """
     try:
-        text = body.decode()
-        del body
         position = _expect(text, 0, "{")
         while text[position] != "}":
             name, position = _DECODER.raw_decode(text, position)
@@ -351,7 +387,7 @@ def _stream_page(body: bytes, fields: dict[str, Any]) -> Iterator[dict[str, Any]
                 position = _skip(text, position + 1)
         if _skip(text, position + 1) != len(text) or "data" not in fields:
             raise _Malformed("unexpected response shape")
-    except (ValueError, IndexError, UnicodeDecodeError) as error:
+    except (ValueError, IndexError) as error:
         raise _Malformed(f"malformed JSON body ({type(error).__name__})") from None
 
 

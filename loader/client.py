@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +28,8 @@ from dlt.sources.helpers.rest_client.paginators import BasePaginator, JSONRespon
 from requests.adapters import HTTPAdapter
 
 from loader.settings import Organization, RetryPolicy
+
+log = logging.getLogger(__name__)
 
 Params = Mapping[str, Any]
 Read = Callable[[requests.Response], str]
@@ -145,7 +148,8 @@ class NextPageCursor(BasePaginator):
         self.next_page = next_page
 
     def update_request(self, request: requests.Request) -> None:
-        request.params["page"] = self.next_page
+        if self._has_next_page:
+            request.params["page"] = self.next_page
 
 
 def _list_cursor() -> JSONResponseCursorPaginator:
@@ -232,7 +236,11 @@ class AdminApiClient:
             return self._where(path, number)
 
         def check(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-            self._check(response, where, read, decode)
+            try:
+                self._check(response, where, read, decode)
+            except _Retryable as retry:
+                log.debug("%s: %s", where(), retry.reason)
+                raise
 
         pages = self._rest.paginate(
             path,

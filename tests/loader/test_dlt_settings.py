@@ -62,10 +62,10 @@ def _committed_settings() -> dict[str, Any]:
     return flat
 
 
-def _read_settings(cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+def _read_settings(cwd: Path, workdir: Path, env: dict[str, str]) -> dict[str, Any]:
     expected = _committed_settings()
     done = subprocess.run(
-        [sys.executable, "-c", READ_SETTINGS, str(cwd), *expected],
+        [sys.executable, "-c", READ_SETTINGS, str(workdir), *expected],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -93,7 +93,7 @@ def test_committed_settings_are_the_ones_the_loader_relies_on() -> None:
 
 
 def test_the_pipeline_reads_them_from_the_repository_as_the_tests_run_it(tmp_path: Path) -> None:
-    read = _read_settings(REPO_ROOT, _clean_env(HOME=str(tmp_path)))
+    read = _read_settings(REPO_ROOT, tmp_path, _clean_env(HOME=str(tmp_path)))
     assert read["keys"] == _committed_settings()
     assert read["load.delete_completed_jobs"] is True
     assert read["normalize.workers"] == 1
@@ -104,7 +104,7 @@ def test_the_pipeline_reads_them_from_anywhere_else(tmp_path: Path) -> None:
     # As the CLI tests run the loader: another working directory, an empty dlt project directory.
     project = tmp_path / "dlt_project"
     project.mkdir()
-    read = _read_settings(tmp_path, _clean_env(HOME=str(tmp_path), DLT_PROJECT_DIR=str(project)))
+    read = _read_settings(tmp_path, tmp_path, _clean_env(HOME=str(tmp_path), DLT_PROJECT_DIR=str(project)))
     assert read["keys"] == _committed_settings()
     assert read["load.delete_completed_jobs"] is True
     assert read["normalize.parquet_normalizer.add_dlt_load_id"] is True
@@ -114,6 +114,6 @@ def test_a_value_set_elsewhere_still_wins(tmp_path: Path) -> None:
     project = tmp_path / "dlt_project"
     project.mkdir()
     env = _clean_env(HOME=str(tmp_path), DLT_PROJECT_DIR=str(project), LOAD__DELETE_COMPLETED_JOBS="false")
-    read = _read_settings(tmp_path, env)
+    read = _read_settings(tmp_path, tmp_path, env)
     assert read["load.delete_completed_jobs"] is False
     assert read["keys"]["extract.next_item_mode"] == "fifo"

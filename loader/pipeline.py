@@ -19,6 +19,7 @@ from typing import Any
 import dlt
 import pyarrow as pa
 from dlt.common.configuration.container import Container
+from dlt.common.configuration.providers.toml import SettingsTomlProvider
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
@@ -29,15 +30,10 @@ from loader.source import RunContext, RunReport, build_source
 
 log = logging.getLogger("loader")
 
-LOAD_FILE_MAX_ROWS = 100_000
-# Kept in .dlt/config.toml (see the reasons there); applied by _apply_dlt_defaults where no dlt
-# config provider sets them, e.g. when the loader runs from a directory without that file.
-DLT_DEFAULTS = {
-    ("normalize", "parquet_normalizer", "add_dlt_load_id"): "true",
-    ("extract", "next_item_mode"): "fifo",
-    ("data_writer", "file_max_items"): str(LOAD_FILE_MAX_ROWS),
-    ("load", "delete_completed_jobs"): "true",
-}
+# The loader's committed dlt settings (each with its reason there): dlt reads them from the project
+# directory, and the loader adds them as its last config provider wherever it runs.
+LOADER_DLT_SETTINGS = Path(__file__).resolve().parent.parent / ".dlt" / "config.toml"
+_LOADER_SETTINGS_PROVIDER = "openai-finops .dlt/config.toml"
 # DuckDB's own default. dlt raises it to 1 GB, so a slice's rows sat uncompressed in memory (twice:
 # staging and final table, ~280 MB for a week of a large organization) until the checkpoint when
 # the connection closed, which needed ~200 MB more on top: the load step's peak.
@@ -104,7 +100,7 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     # by the pages it had converted. The system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
     _return_freed_memory_to_the_system()
-    _apply_dlt_defaults()
+    use_loader_dlt_settings()
     return dlt.pipeline(
         pipeline_name=settings.pipeline_name,
         destination=destination_for(settings),
@@ -113,24 +109,21 @@ def make_pipeline(settings: LoaderSettings) -> dlt.Pipeline:
     )
 
 
-def _apply_dlt_defaults() -> None:
-    """The dlt settings the loader relies on, where no dlt config provider sets them.
+def use_loader_dlt_settings() -> None:
+    """Make dlt read the loader's .dlt/config.toml after every other config provider.
 
-    They live in the committed .dlt/config.toml (with the reason for each). dlt reads .dlt from
-    the working directory (the CLI points DLT_PROJECT_DIR at the repository when the working
-    directory has none), so a run from another project's directory, a test or a script calling
-    run_load from elsewhere, or an installed package would not see them: the same values then go
-    into the environment, which dlt reads everywhere. A value configured anywhere wins.
+    dlt reads .dlt from the working directory or DLT_PROJECT_DIR, so a run from another directory or
+    dlt project (a test, a script calling run_load) would miss the settings the loader relies on.
+    Last, so a value set in the environment, the project's .dlt or ~/.dlt still wins. The [runtime]
+    settings are not covered: dlt resolves them when it starts, before this provider exists.
     """
-    providers = [provider for provider in _config_providers() if provider.supports_sections]
-    for (*sections, key), value in DLT_DEFAULTS.items():
-        if any(provider.get_value(key, Any, None, *sections)[0] is not None for provider in providers):
-            continue
-        os.environ["__".join((*sections, key)).upper()] = value
-
-
-def _config_providers() -> list[Any]:
-    return list(Container()[PluggableRunContext].providers.providers)
+    providers = Container()[PluggableRunContext].providers
+    if _LOADER_SETTINGS_PROVIDER in providers or not LOADER_DLT_SETTINGS.is_file():
+        return
+    settings_dir = str(LOADER_DLT_SETTINGS.parent)
+    dlt.config.register_provider(
+        SettingsTomlProvider(_LOADER_SETTINGS_PROVIDER, False, LOADER_DLT_SETTINGS.name, [settings_dir])
+    )
 
 
 def _return_freed_memory_to_the_system() -> None:

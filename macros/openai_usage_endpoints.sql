@@ -60,6 +60,21 @@
     {{ exceptions.raise_compiler_error("unknown usage endpoint " ~ name ~ "; see macros/openai_usage_endpoints.sql") }}
 {%- endmacro %}
 
+{#- fct_openai_usage's dimension and quantity columns for one endpoint, comma-separated: each
+    column it reports, a typed null under the column's name for the rest. -#}
+{% macro usage_fact_columns(endpoint) -%}
+    {%- set columns = [] -%}
+    {%- for dimension, spec in openai_usage_dimensions().items() -%}
+        {%- do columns.append(dimension if dimension in endpoint.dimensions
+            else 'cast(null as ' ~ logical_type(spec.type) ~ ') as ' ~ dimension) -%}
+    {%- endfor -%}
+    {%- for quantity in openai_usage_quantities() -%}
+        {%- do columns.append(quantity if quantity in endpoint.quantities
+            else 'cast(null as ' ~ dbt.type_bigint() ~ ') as ' ~ quantity) -%}
+    {%- endfor -%}
+    {{ columns | join(',\n            ') }}
+{%- endmacro %}
+
 {#- The staging view of one usage endpoint: every column typed (whether or not the raw table has
     it yet), one row per row_key from its newest load, the loader's empty-bucket markers dropped. -#}
 {% macro stg_openai_usage(name) -%}

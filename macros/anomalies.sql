@@ -67,3 +67,45 @@
     ) as integers
     where offset_number < {{ count }}
 {%- endmacro %}
+
+{#- The spend series levels int_spend_daily builds, one line each: `columns` maps each series
+    column it sets (project_id, model, api_key_id, user_id; the others are null) to the cost
+    column it comes from; the series id is the organization, then the project, then `tag` and the
+    last column's value; `costs` is `users` for the part of the bill allocated to users; `where`
+    keeps the rows a level covers. A new level is one more line. -#}
+{% macro spend_series_levels() -%}
+    {{ return([
+        {'name': 'org', 'columns': {}},
+        {'name': 'project', 'columns': {'project_id': 'project_id'}},
+        {'name': 'project_model', 'columns': {'project_id': 'project_id', 'model': 'model'}, 'tag': 'model', 'where': 'model is not null'},
+        {'name': 'api_key', 'columns': {'project_id': 'project_id', 'api_key_id': 'api_key_id'}, 'tag': 'key', 'where': 'api_key_id is not null'},
+        {'name': 'project_line_item', 'columns': {'project_id': 'project_id', 'model': 'line_item'}, 'tag': 'line_item', 'where': 'intermittent_cost_usd <> 0'},
+        {'name': 'project_user', 'columns': {'project_id': 'project_id', 'user_id': 'user_id'}, 'tag': 'user', 'costs': 'users'},
+    ]) }}
+{%- endmacro %}
+
+{#- The columns every spend series carries besides the organization. -#}
+{% macro spend_series_columns() -%}
+    {{ return(['project_id', 'model', 'api_key_id', 'user_id']) }}
+{%- endmacro %}
+
+{#- A series column at one level: the cost column it comes from, or a typed null. -#}
+{% macro spend_series_column(level, column) -%}
+    {%- set source = level.columns.get(column) -%}
+    {%- if source is none -%} cast(null as {{ dbt.type_string() }}) as {{ column }}
+    {%- elif source == column -%} {{ column }}
+    {%- else -%} {{ source }} as {{ column }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A level's series id: org_id, '/' project_id, '/<tag>/' and the value of its last column. -#}
+{% macro spend_series_id(level) -%}
+    {%- set parts = ['org_id'] -%}
+    {%- if 'project_id' in level.columns -%}
+        {%- do parts.extend(["'/'", 'project_id']) -%}
+    {%- endif -%}
+    {%- if level.tag -%}
+        {%- do parts.extend(["'/" ~ level.tag ~ "/'", (level.columns.values() | list)[-1]]) -%}
+    {%- endif -%}
+    {{ parts[0] if parts | length == 1 else dbt.concat(parts) }}
+{%- endmacro %}

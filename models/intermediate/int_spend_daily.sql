@@ -219,104 +219,29 @@ classified_user_costs as (
 
 ),
 
+-- one row per series and day, at every level of spend_series_levels() (macros/anomalies.sql)
 series_costs as (
+    {%- for level in spend_series_levels() %}
+        select
+            '{{ level.name }}' as series_level,
+            {{ spend_series_id(level) }} as series_id,
+            org_id,
+            {%- for column in spend_series_columns() %}
+                {{ spend_series_column(level, column) }},
+            {%- endfor %}
+            spend_date,
+            sum(cost_usd) as cost_usd,
+            sum(intermittent_cost_usd) as intermittent_cost_usd
+        from {{ 'classified_user_costs' if level.costs == 'users' else 'classified_costs' }}
+        {%- if level.where %}
+            where {{ level.where }}
+        {%- endif %}
+        group by {{ (['org_id'] + level.columns.values() | list + ['spend_date']) | join(', ') }}
+        {%- if not loop.last %}
 
-    select
-        'org' as series_level,
-        org_id as series_id,
-        org_id,
-        cast(null as {{ dbt.type_string() }}) as project_id,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as {{ dbt.type_string() }}) as api_key_id,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_costs
-    group by org_id, spend_date
-
-    union all
-
-    select
-        'project' as series_level,
-        {{ dbt.concat(['org_id', "'/'", 'project_id']) }} as series_id,
-        org_id,
-        project_id,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as {{ dbt.type_string() }}) as api_key_id,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_costs
-    group by org_id, project_id, spend_date
-
-    union all
-
-    select
-        'project_model' as series_level,
-        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/model/'", 'model']) }} as series_id,
-        org_id,
-        project_id,
-        model,
-        cast(null as {{ dbt.type_string() }}) as api_key_id,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_costs
-    where model is not null
-    group by org_id, project_id, model, spend_date
-
-    union all
-
-    select
-        'api_key' as series_level,
-        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/key/'", 'api_key_id']) }} as series_id,
-        org_id,
-        project_id,
-        cast(null as {{ dbt.type_string() }}) as model,
-        api_key_id,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_costs
-    where api_key_id is not null
-    group by org_id, project_id, api_key_id, spend_date
-
-    union all
-
-    select
-        'project_line_item' as series_level,
-        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/line_item/'", 'line_item']) }} as series_id,
-        org_id,
-        project_id,
-        line_item as model,
-        cast(null as {{ dbt.type_string() }}) as api_key_id,
-        cast(null as {{ dbt.type_string() }}) as user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_costs
-    where intermittent_cost_usd <> 0
-    group by org_id, project_id, line_item, spend_date
-
-    union all
-
-    select
-        'project_user' as series_level,
-        {{ dbt.concat(['org_id', "'/'", 'project_id', "'/user/'", 'user_id']) }} as series_id,
-        org_id,
-        project_id,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as {{ dbt.type_string() }}) as api_key_id,
-        user_id,
-        spend_date,
-        sum(cost_usd) as cost_usd,
-        sum(intermittent_cost_usd) as intermittent_cost_usd
-    from classified_user_costs
-    group by org_id, project_id, user_id, spend_date
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 

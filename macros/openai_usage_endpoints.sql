@@ -138,3 +138,20 @@ select * from final
     from {{ source('openai_raw', '_dlt_loads') }} as loads
     where loads.load_id in (select distinct _dlt_load_id from {{ source('openai_raw', table) }})
 {%- endmacro %}
+
+{#- `dbt run-operation print_usage_endpoints`: the list as JSON, which tests/test_usage_endpoints.py
+    compares with the loader's (loader/endpoints.py). -#}
+{% macro print_usage_endpoints() -%}
+    {%- set dimensions = openai_usage_dimensions() -%}
+    {%- set endpoints = [] -%}
+    {%- for endpoint in openai_usage_endpoints() -%}
+        {%- set raw_dimensions = [] -%}
+        {%- for dimension in endpoint.dimensions -%}
+            {%- do raw_dimensions.append(dimensions[dimension].raw) -%}
+        {%- endfor -%}
+        {%- do endpoints.append({
+            'name': endpoint.name, 'raw_dimensions': raw_dimensions, 'quantities': endpoint.quantities,
+        }) -%}
+    {%- endfor -%}
+    {{ print(tojson(endpoints)) }}
+{%- endmacro %}

@@ -75,6 +75,11 @@
         'quantity': 'usage_bytes', 'basis': 'usage_bytes', 'billed': storage_gib_hours},
 ] -%}
 
+{#- Every meter names an endpoint of macros/openai_usage_endpoints.sql (a typo fails to compile). -#}
+{%- for meter in meters -%}
+    {%- do openai_usage_endpoint(meter.endpoint) -%}
+{%- endfor %}
+
 -- `model` is the column name of fct_openai_usage, fct_openai_cost (x_Model) and the price seed.
 -- noqa: disable=references.keywords
 

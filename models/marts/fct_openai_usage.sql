@@ -20,15 +20,20 @@
 
 {#- The lookback window (every bucket on a full refresh), rendered once for every endpoint; the
     engines push it down into each endpoint's staging view. -#}
-{%- set in_lookback = lookback_predicate('org_id', 'bucket_start_at', 'timestamp', 'org_id', 'bucket_start_at') -%}
+{%- set in_lookback = lookback_predicate(
+    'usage_rows.org_id', 'usage_rows.bucket_start_at', 'timestamp', 'org_id', 'bucket_start_at',
+) -%}
 
+-- Qualified: in a unit test the lookback is a subquery correlated with these rows, where a bare
+-- org_id would name the subquery's own column.
+-- noqa: disable=references.consistent
 with
 
 {% for endpoint in endpoints -%}
     usage_{{ endpoint.name }} as (
-        select * from {{ ref('stg_openai__usage_' ~ endpoint.name) }}
+        select * from {{ ref('stg_openai__usage_' ~ endpoint.name) }} as usage_rows
         where
-            bucket_width = '{{ var("usage_bucket_width", "1d") }}'
+            usage_rows.bucket_width = '{{ var("usage_bucket_width", "1d") }}'
             and {{ in_lookback }}
     ),
 

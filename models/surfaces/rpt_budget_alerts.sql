@@ -2,16 +2,6 @@
 -- spend or by the forecast. A forecast from part of a period ('not enough data') is no forecast,
 -- so only actual crossings count there; a threshold crossed by actual spend is not also reported
 -- as forecast to cross.
-with org_names as (
-
-    select
-        "BillingAccountId" as org_id,
-        max("BillingAccountName") as org_name
-    from {{ ref('fct_openai_cost') }}
-    group by "BillingAccountId"
-
-)
-
 select
     thresholds.budget_threshold_id,
     thresholds.threshold_pct,
@@ -45,7 +35,7 @@ inner join {{ ref('mart_budget_status') }} as status
     on
         thresholds.budget_id = status.budget_id
         and thresholds.period_start_date = status.period_start_date
-left join org_names
+left join {{ ref('dim_openai_organizations') }} as org_names
     on status.org_id = org_names.org_id
 left join {{ ref('dim_openai_projects') }} as projects
     on

@@ -1,15 +1,5 @@
 -- Every flagged anomaly, each column of mart_spend_anomalies (an alert's details carry them all),
 -- with the names its readers need: organization, project and top user.
-with org_names as (
-
-    select
-        "BillingAccountId" as org_id,
-        max("BillingAccountName") as org_name
-    from {{ ref('fct_openai_cost') }}
-    group by "BillingAccountId"
-
-)
-
 select
     anomalies.anomaly_id,
     anomalies.series_level,
@@ -40,7 +30,7 @@ select
     projects.project_name,
     top_users.user_name as top_user_name
 from {{ ref('mart_spend_anomalies') }} as anomalies
-left join org_names
+left join {{ ref('dim_openai_organizations') }} as org_names
     on anomalies.org_id = org_names.org_id
 left join {{ ref('dim_openai_projects') }} as projects
     on

@@ -117,10 +117,11 @@ def build_marts(path: Path) -> None:
         )
         con.execute(
             'create table marts.fct_openai_cost ("BillingAccountId" varchar, "BillingAccountName" varchar,'
-            ' "BilledCost" decimal(38, 18))'
+            ' "BilledCost" decimal(38, 18), "x_ChargeDate" date)'
         )
         con.execute(
-            "insert into marts.fct_openai_cost values (?, 'Acme Analytics', 1), (?, 'Globex Research', 1)",
+            "insert into marts.fct_openai_cost values (?, 'Acme Analytics', 1, '2026-03-09'), "
+            "(?, 'Globex Research', 1, '2026-03-09')",
             [ORG_A, ORG_B],
         )
         con.execute(
@@ -162,7 +163,9 @@ def alert_marts_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Named like the alert log schema on purpose: DuckDB then sees "alerts" as a catalog too.
     path = tmp_path_factory.mktemp("alert_marts") / "alerts.duckdb"
     build_marts(path)
-    build_surfaces(path, path.parent, ["rpt_spend_anomalies", "rpt_budget_alerts"])
+    build_surfaces(
+        path, path.parent, ["dim_openai_organizations", "rpt_spend_anomalies", "rpt_budget_alerts"]
+    )
     return path
 
 

@@ -201,7 +201,13 @@ def report_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_surfaces(
         path,
         path.parent,
-        ["rpt_spend_daily", "rpt_usage_daily", "rpt_reconciliation_daily", "rpt_spend_anomalies"],
+        [
+            "dim_openai_organizations",
+            "rpt_spend_daily",
+            "rpt_usage_daily",
+            "rpt_reconciliation_daily",
+            "rpt_spend_anomalies",
+        ],
     )
     return path
 

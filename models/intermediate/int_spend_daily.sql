@@ -36,7 +36,6 @@
 {%- set intermittent_share = settings.intermittent_active_share -%}
 {%- set intermittent_window_days = settings.intermittent_window_days -%}
 {%- set partial_latest_day = settings.latest_day_is_partial -%}
-{%- set recomputed_days = lookback_predicate('org_id', 'spend_date', 'date', 'org_id', 'spend_date') -%}
 
 -- FOCUS column names are quoted so that they keep their case on PostgreSQL; sqlfluff's DuckDB
 -- dialect (case-insensitive) calls those quotes unnecessary.
@@ -169,56 +168,28 @@ intermittent_line_item_days as (
 
 ),
 
-recomputed_costs as (
+{#- The recomputed days of the bill and of its part allocated to users, each cost marked
+    intermittent or not: classified_costs, classified_user_costs. -#}
+{%- for costs in ['costs', 'user_costs'] %}
+    classified_{{ costs }} as (
 
-    select * from costs
-    where {{ recomputed_days }}
+        select
+            recomputed.*,
+            case
+                when intermittent.line_item is not null then recomputed.cost_usd
+                else 0
+            end as intermittent_cost_usd
+        from {{ costs }} as recomputed
+        left join intermittent_line_item_days as intermittent
+            on
+                recomputed.org_id = intermittent.org_id
+                and recomputed.project_id = intermittent.project_id
+                and recomputed.line_item = intermittent.line_item
+                and recomputed.spend_date = intermittent.spend_date
+        where {{ lookback_predicate('recomputed.org_id', 'recomputed.spend_date', 'date', 'org_id', 'spend_date') }}
 
-),
-
-recomputed_user_costs as (
-
-    select * from user_costs
-    where {{ recomputed_days }}
-
-),
-
-classified_costs as (
-
-    select
-        recomputed_costs.*,
-        case
-            when intermittent_line_item_days.line_item is not null then recomputed_costs.cost_usd
-            else 0
-        end as intermittent_cost_usd
-    from recomputed_costs
-    left join intermittent_line_item_days
-        on
-            recomputed_costs.org_id = intermittent_line_item_days.org_id
-            and recomputed_costs.project_id = intermittent_line_item_days.project_id
-            and recomputed_costs.line_item = intermittent_line_item_days.line_item
-            and recomputed_costs.spend_date = intermittent_line_item_days.spend_date
-
-),
-
-classified_user_costs as (
-
-    select
-        recomputed_user_costs.*,
-        case
-            when intermittent_line_item_days.line_item is not null then recomputed_user_costs.cost_usd
-            else 0
-        end as intermittent_cost_usd
-    from recomputed_user_costs
-    left join intermittent_line_item_days
-        on
-            recomputed_user_costs.org_id = intermittent_line_item_days.org_id
-            and recomputed_user_costs.project_id = intermittent_line_item_days.project_id
-            and recomputed_user_costs.line_item = intermittent_line_item_days.line_item
-            and recomputed_user_costs.spend_date = intermittent_line_item_days.spend_date
-
-),
-
+    ),
+{% endfor %}
 -- one row per series and day, at every level of spend_series_levels() (macros/anomalies.sql)
 series_costs as (
     {%- for level in spend_series_levels() %}

@@ -191,6 +191,10 @@ def _add_what_the_surface_models_read(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table marts.dim_openai_projects (org_id varchar, project_id varchar, project_name varchar)"
     )
+    con.executemany(
+        "insert into marts.dim_openai_projects values (?, ?, ?)",
+        [(org, project, name) for org, projects in PROJECTS.items() for project, name in projects.items()],
+    )
     con.execute("create table marts.dim_openai_users (org_id varchar, user_id varchar, user_name varchar)")
 
 

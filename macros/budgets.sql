@@ -58,7 +58,7 @@ forecast_running as (
         {{ dbt.datediff('period_start_date', 'spend_date', 'day') }} + 1 as days_elapsed,
         {{ dbt.datediff('period_start_date', 'period_end_date', 'day') }} + 1 as period_days,
         {{ dbt.datediff('spend_date', 'period_end_date', 'day') }} as days_remaining,
-        {{ dbt.datediff('data_first_date', 'spend_date', 'day') }} + 1 as history_days,
+        cast({{ dbt.datediff('data_first_date', 'spend_date', 'day') }} + 1 as {{ dbt.type_bigint() }}) as history_days,
         {{ anomalies_day_number('period_end_date') }} as period_end_day_number,
         sum(cost_usd) over (
             partition by budget_id, period_start_date

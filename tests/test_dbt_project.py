@@ -61,6 +61,22 @@ def test_every_mart_states_its_grain_first_and_has_a_primary_key_test(manifest: 
     assert untested == []
 
 
+def test_marts_and_surface_models_are_public_with_enforced_contracts(manifest: dict) -> None:
+    """What BI tools and the surfaces read is a public interface: every column named and typed,
+    checked by dbt on each build; the preparation models are protected."""
+    models = _models(manifest)
+    public = [node for node in models if node["fqn"][1] in ("marts", "surfaces")]
+    assert {"fct_openai_cost", "mart_spend_anomalies", "rpt_spend_daily"} <= {node["name"] for node in public}
+    for node in public:
+        assert node["access"] == "public", node["name"]
+        assert node["config"]["contract"]["enforced"], node["name"]
+        untyped = [name for name, column in node["columns"].items() if not column.get("data_type")]
+        assert untyped == [], node["name"]
+    preparation = [node for node in models if node["fqn"][1] in ("staging", "intermediate")]
+    assert preparation and {node["access"] for node in preparation} == {"protected"}
+    assert {node["group"] for node in models} == {"finops"}
+
+
 def test_marts_read_by_bi_tools_are_exposed(manifest: dict) -> None:
     exposed = {dep for exposure in manifest["exposures"].values() for dep in exposure["depends_on"]["nodes"]}
     assert "model.openai_finops.fct_openai_cost" in exposed

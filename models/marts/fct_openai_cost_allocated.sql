@@ -297,8 +297,8 @@ final as (
                 else 1
             end as decimal(38, 12)
         ) as "x_AllocatedShare",
-        basis_quantity as "x_AllocationBasisQuantity",
-        total_quantity as "x_AllocationTotalQuantity"
+        cast(basis_quantity as {{ dbt.type_bigint() }}) as "x_AllocationBasisQuantity",
+        cast(total_quantity as {{ dbt.type_bigint() }}) as "x_AllocationTotalQuantity"
     from named
 )
 

@@ -160,10 +160,14 @@ joined as (
         int_budget_spend_daily.is_complete_day,
         int_budget_forecasts.{{ forecast_column }} as forecast_period_end_usd,
         projected_days.projected_cost_usd,
-        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.spend_date', 'day') }}
-        + 1 as day_of_period,
-        {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.period_end_date', 'day') }}
-        + 1 as period_days
+        cast(
+            {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.spend_date', 'day') }}
+            + 1 as {{ dbt.type_bigint() }}
+        ) as day_of_period,
+        cast(
+            {{ dbt.datediff('days_in_period.period_start_date', 'days_in_period.period_end_date', 'day') }}
+            + 1 as {{ dbt.type_bigint() }}
+        ) as period_days
     from days_in_period
     left join int_budget_spend_daily
         on

@@ -173,8 +173,10 @@ covered as (
 
     select
         *,
-        {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }}
-        + 1 as loaded_days
+        cast(
+            {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }}
+            + 1 as {{ dbt.type_bigint() }}
+        ) as loaded_days
     from joined
 
 ),

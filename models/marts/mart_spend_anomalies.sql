@@ -56,6 +56,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ spend_anomalies_delete_rescored() }}",
     post_hook="{{ spend_anomalies_record_scored() }}",
 ) }}
@@ -133,8 +134,10 @@ complete_days as (
             when series_level = 'project_line_item' then cost_usd
             else cost_usd - intermittent_cost_usd
         end as scored_cost_usd,
-        {{ dbt.datediff('series_first_date', 'spend_date', 'day') }}
-            as history_days
+        cast(
+            {{ dbt.datediff('series_first_date', 'spend_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as history_days
     from int_spend_daily
     where is_complete_day
 

@@ -75,11 +75,26 @@
     {{ columns | join(',\n            ') }}
 {%- endmacro %}
 
-{#- The staging view of one usage endpoint: every column typed (whether or not the raw table has
-    it yet), one row per row_key from its newest load, the loader's empty-bucket markers dropped. -#}
+{#- The staging view of one usage endpoint (its columns from the list above). -#}
 {% macro stg_openai_usage(name) -%}
     {%- set endpoint = openai_usage_endpoint(name) -%}
     {%- set dimensions = openai_usage_dimensions() -%}
+    {%- set results = [] -%}
+    {%- for dimension in endpoint.dimensions -%}
+        {%- do results.append({
+            'name': dimensions[dimension].raw, 'type': dimensions[dimension].type, 'alias': dimension,
+        }) -%}
+    {%- endfor -%}
+    {%- for quantity in endpoint.quantities -%}
+        {%- do results.append({'name': quantity, 'type': 'bigint'}) -%}
+    {%- endfor -%}
+    {{ stg_openai_report('usage_' ~ name, results) }}
+{%- endmacro %}
+
+{#- The staging view of a report table (usage or costs): the bucket columns, then `results` (the
+    result object's fields: {name, type, alias}), every column typed whether or not the raw table
+    has it yet; one row per row_key from its newest load; the loader's empty-bucket markers dropped. -#}
+{% macro stg_openai_report(table, results) -%}
     {%- set columns = [
         {'name': 'org_id', 'type': 'string'},
         {'name': 'bucket_start_at', 'type': 'timestamp'},
@@ -88,20 +103,13 @@
         {'name': 'group_by', 'type': 'string'},
         {'name': 'row_key', 'type': 'string'},
         {'name': 'object', 'type': 'string', 'alias': 'result_object'},
-    ] -%}
-    {%- for dimension in endpoint.dimensions -%}
-        {%- do columns.append({
-            'name': dimensions[dimension].raw, 'type': dimensions[dimension].type, 'alias': dimension,
-        }) -%}
-    {%- endfor -%}
-    {%- for quantity in endpoint.quantities -%}
-        {%- do columns.append({'name': quantity, 'type': 'bigint'}) -%}
-    {%- endfor -%}
-    {%- do columns.append({'name': '_loader_tombstone', 'type': 'boolean', 'alias': 'is_loader_tombstone'}) -%}
-    {%- do columns.append({'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'}) %}
+    ] + results + [
+        {'name': '_loader_tombstone', 'type': 'boolean', 'alias': 'is_loader_tombstone'},
+        {'name': '_dlt_load_id', 'type': 'load_id', 'alias': 'dlt_load_id'},
+    ] %}
 
 with source as (
-    {{ select_source_columns(source('openai_raw', 'usage_' ~ name), columns) }}
+    {{ select_source_columns(source('openai_raw', table), columns) }}
 ),
 
 {# row_key already names the organization, bucket width and bucket; keying by them as well lets
@@ -119,8 +127,8 @@ final as (
         group_by,
         row_key,
         result_object,
-        {%- for column in endpoint.dimensions + endpoint.quantities %}
-        {{ column }},
+        {%- for column in results %}
+        {{ column.get('alias', column.name) }},
         {%- endfor %}
         dlt_load_id
     from newest

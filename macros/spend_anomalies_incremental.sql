@@ -43,6 +43,10 @@
         'intermittent_active_share': var('anomaly_intermittent_active_share', 0.5),
         'intermittent_window_days': var('anomaly_intermittent_window_days', 28),
         'latest_day_is_partial': var('spend_latest_day_is_partial', true),
+        'severity_high_score_factor': var('anomaly_severity_high_score_factor', 2),
+        'severity_medium_score_factor': var('anomaly_severity_medium_score_factor', 1.5),
+        'severity_high_impact_factor': var('anomaly_severity_high_impact_factor', 10),
+        'severity_medium_impact_factor': var('anomaly_severity_medium_impact_factor', 3),
     }) }}
 {%- endmacro %}
 

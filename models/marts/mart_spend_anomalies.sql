@@ -64,6 +64,12 @@
 {%- set settings = spend_anomalies_settings() -%}
 {%- set threshold = settings.threshold -%}
 {%- set min_impact_usd = settings.min_impact_usd -%}
+{#- Severity bands: multiples of the flag threshold (scored rules) or of the impact floor (rules
+    without a score), set in spend_anomalies_settings(). -#}
+{%- set high_score = settings.severity_high_score_factor * threshold -%}
+{%- set medium_score = settings.severity_medium_score_factor * threshold -%}
+{%- set high_impact_usd = settings.severity_high_impact_factor * min_impact_usd -%}
+{%- set medium_impact_usd = settings.severity_medium_impact_factor * min_impact_usd -%}
 {%- set baseline_weeks = settings.baseline_weeks -%}
 {%- set min_baseline_weeks = settings.min_baseline_weeks -%}
 {%- set window_days = settings.window_days -%}
@@ -643,11 +649,11 @@ final as (
         end as impact_pct,
         round(cast(anomalies.score as {{ dbt.type_numeric() }}), 2) as score,
         case
-            when anomalies.score is not null and abs(anomalies.score) >= {{ 2 * threshold }} then 'high'
-            when anomalies.score is not null and abs(anomalies.score) >= {{ 1.5 * threshold }} then 'medium'
+            when anomalies.score is not null and abs(anomalies.score) >= {{ high_score }} then 'high'
+            when anomalies.score is not null and abs(anomalies.score) >= {{ medium_score }} then 'medium'
             when anomalies.score is not null then 'low'
-            when abs(anomalies.impact_usd) >= {{ 10 * min_impact_usd }} then 'high'
-            when abs(anomalies.impact_usd) >= {{ 3 * min_impact_usd }} then 'medium'
+            when abs(anomalies.impact_usd) >= {{ high_impact_usd }} then 'high'
+            when abs(anomalies.impact_usd) >= {{ medium_impact_usd }} then 'medium'
             else 'low'
         end as severity,
         anomalies.history_days,

@@ -193,9 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="subcommands", parser_class=Parser
     )
+    # The same options again after `load`; unset ones keep what was given before it.
+    after_load = _load_options()
+    for action in after_load._actions:
+        action.default = argparse.SUPPRESS
     commands.add_parser(
         "load",
-        parents=[load_options],
+        parents=[after_load],
         help="load usage, costs and names into the warehouse (the default; the options above)",
         description="Load usage, costs and names into the warehouse.",
     )
@@ -348,6 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(simulator.main(arguments[1:], prog="python -m loader simulate") or 0)
     parser = build_parser()
     args = parser.parse_args(arguments)
+    if args.command not in (None, "load") and arguments[0] != args.command:
+        # Options before another subcommand would be the load's, and silently unused.
+        parser.error(f"put options after the subcommand: python -m loader {args.command} [options]")
     if args.command in SUBCOMMAND_MODULES:
         return int(importlib.import_module(SUBCOMMAND_MODULES[args.command]).run(args) or 0)
     _configure_logging(args.quiet, args.verbose)

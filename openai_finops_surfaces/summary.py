@@ -10,7 +10,13 @@ import sys
 from datetime import timedelta
 from decimal import Decimal
 
-from openai_finops_surfaces.warehouse import NoWarehouse, Warehouse, WarehouseConfigError, target_from_profile
+from openai_finops_surfaces.warehouse import (
+    NoWarehouse,
+    Warehouse,
+    WarehouseConfigError,
+    WarehouseError,
+    target_from_profile,
+)
 
 
 def _money(value: Decimal | None) -> str:
@@ -144,8 +150,14 @@ def summarize(warehouse: Warehouse, days: int) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         with Warehouse.open(target_from_profile(args.target, args.profiles_dir), read_only=True) as warehouse:
+            if not warehouse.has_table("surfaces", "rpt_spend_daily"):
+                print(
+                    "python -m loader summary: error: no marts yet: run `dbt build` after loading",
+                    file=sys.stderr,
+                )
+                return 1
             print(summarize(warehouse, args.days))
-    except NoWarehouse as error:
+    except (NoWarehouse, WarehouseError) as error:
         print(f"python -m loader summary: error: {error}", file=sys.stderr)
         return 1
     except WarehouseConfigError as error:

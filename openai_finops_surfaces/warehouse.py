@@ -37,6 +37,16 @@ class NoWarehouse(Exception):
     """The target's DuckDB file does not exist yet: nothing was loaded or built there."""
 
 
+class WarehouseError(Exception):
+    """The warehouse could not be opened or refused a statement (permissions, a file that is not a
+    DuckDB database, a server that went away); the message is one line and holds no password."""
+
+
+def _one_line(text: str, secret: str = "") -> str:
+    text = " ".join(str(text).split())
+    return text.replace(secret, "***") if secret else text
+
+
 @dataclass(frozen=True)
 class Target:
     """One output of the dbt profile: where the marts are."""
@@ -84,7 +94,10 @@ def _render(value: Any, environ: Mapping[str, str], where: str) -> Any:
     try:
         rendered = environment.from_string(value).render(env_var=env_var)
     except jinja2.TemplateError as error:
-        raise WarehouseConfigError(f"{where}: cannot render {value!r}: {error}") from None
+        # Not the value itself: it may be a password.
+        raise WarehouseConfigError(f"{where}: cannot render its value: {error}") from None
+    except ValueError:
+        raise WarehouseConfigError(f"{where}: not a number (as_number)") from None
     return rendered
 
 
@@ -183,10 +196,18 @@ def target_from_profile(
 class Warehouse:
     """A connection to the target, with the few operations the surfaces need, on either engine."""
 
-    def __init__(self, target: Target, connection: Any, conflicts: tuple[type[BaseException], ...]) -> None:
+    def __init__(
+        self,
+        target: Target,
+        connection: Any,
+        errors: tuple[type[BaseException], ...],
+        conflicts: tuple[type[BaseException], ...],
+    ) -> None:
         self.target = target
         self.connection = connection
-        # Errors of a transaction that lost a race with another run's: retried by `transaction`.
+        # The driver's errors, turned into WarehouseError; but the errors of a transaction that lost
+        # a race with another run's, which `transaction` retries.
+        self.errors = errors
         self.conflicts = conflicts
 
     @classmethod
@@ -215,16 +236,15 @@ class Warehouse:
                     dbname=target.dbname,
                     connect_timeout=10,
                     application_name="openai-finops",
-                    options="-c TimeZone=UTC",
+                    # ISO dates: the report compares dates as text.
+                    options="-c TimeZone=UTC -c DateStyle=ISO",
                 )
             except psycopg2.OperationalError as error:
-                message = (
-                    str(error).strip().replace(target.password, "***") if target.password else str(error)
-                )
+                message = _one_line(str(error), target.password)
                 raise WarehouseConfigError(f"cannot connect to {target.label}: {message}") from None
             connection.autocommit = True
             conflicts = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected)
-            return cls(target, connection, conflicts)
+            return cls(target, connection, (psycopg2.Error,), conflicts)
         import duckdb
 
         if target.path is None or not target.path.exists():
@@ -236,18 +256,29 @@ class Warehouse:
             try:
                 connection = duckdb.connect(str(target.path), read_only=read_only)
                 break
-            except duckdb.IOException as error:
+            except duckdb.Error as error:
                 # Another process (dbt, the loader, another run) holds the file: wait for it.
                 if "lock" not in str(error).lower() or time.monotonic() >= deadline:
-                    raise
+                    raise WarehouseError(f"cannot open {target.label}: {_one_line(str(error))}") from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 1.0)
-        return cls(target, connection, (duckdb.TransactionException, duckdb.ConstraintException))
+        conflicts = (duckdb.TransactionException, duckdb.ConstraintException)
+        return cls(target, connection, (duckdb.Error,), conflicts)
 
     def _sql(self, sql: str) -> str:
         if self.target.engine == "postgres":
             return sql.replace("%", "%%").replace("?", "%s")
         return sql
+
+    @contextlib.contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except self.conflicts:
+            raise
+        except self.errors as error:
+            message = _one_line(str(error), self.target.password)
+            raise WarehouseError(f"{self.target.label}: {message}") from None
 
     def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
         if self.target.engine == "postgres":
@@ -257,23 +288,27 @@ class Warehouse:
         return self.connection.execute(sql, list(params))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor(sql, params)
+        with self._driver_errors():
+            self._cursor(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self.target.engine == "postgres":
-            self.connection.cursor().executemany(self._sql(sql), [tuple(row) for row in rows])
-        else:
-            self.connection.executemany(sql, [list(row) for row in rows])
+        with self._driver_errors():
+            if self.target.engine == "postgres":
+                self.connection.cursor().executemany(self._sql(sql), [tuple(row) for row in rows])
+            else:
+                self.connection.executemany(sql, [list(row) for row in rows])
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._cursor(sql, params).fetchall()]
+        with self._driver_errors():
+            return [tuple(row) for row in self._cursor(sql, params).fetchall()]
 
     def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._cursor(sql, params)
-        columns = [item[0] for item in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        with self._driver_errors():
+            cursor = self._cursor(sql, params)
+            columns = [item[0] for item in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     def has_table(self, schema: str, name: str) -> bool:
         found = self.rows(

@@ -1,7 +1,7 @@
 """`python -m loader alerts`: send what is new in the marts to the configured channels.
 
-Exit codes: 0 nothing failed; 1 a delivery failed (it stays pending and is retried next run);
-2 bad flags or configuration.
+Exit codes: 0 nothing failed; 1 a delivery failed (it stays pending and is retried next run), or
+no warehouse yet, or the warehouse failed; 2 bad flags or configuration.
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ import logging
 import sys
 
 from openai_finops_surfaces.alerts.config import AlertsConfigError, load_config
-from openai_finops_surfaces.warehouse import NoWarehouse, WarehouseConfigError, target_from_profile
+from openai_finops_surfaces.warehouse import (
+    NoWarehouse,
+    WarehouseConfigError,
+    WarehouseError,
+    target_from_profile,
+)
 
 
 def _configure_logging(quiet: bool, verbose: bool) -> None:
@@ -46,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
             print(dry_run(config, target, args.today))
             return 0
         summary = run_alerts(config, target, args.today)
-    except (NoWarehouse, WarehouseConfigError) as error:
+    except WarehouseConfigError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
+    except (NoWarehouse, WarehouseError) as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 1
     if not args.quiet:
         print(
             f"{summary.found} alerts in the marts; sent {len(summary.sent)}, failed {len(summary.failed)}"

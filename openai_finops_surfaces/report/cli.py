@@ -1,6 +1,7 @@
 """`python -m loader report`: write the spend report, one self-contained HTML file, and print its path.
 
-Exit codes: 0 written; 1 no marts yet; 2 bad flags or configuration.
+Exit codes: 0 written; 1 no warehouse or marts yet, or the warehouse failed; 2 bad flags,
+configuration or output path.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from openai_finops_surfaces.warehouse import (
     Target,
     Warehouse,
     WarehouseConfigError,
+    WarehouseError,
     target_from_profile,
 )
 
@@ -36,15 +38,19 @@ def run(args: argparse.Namespace) -> int:
         target = target_from_profile(args.target, args.profiles_dir)
         with Warehouse.open(target, read_only=True) as warehouse:
             data = read_report_data(warehouse, args.org or (), args.start, args.end)
-    except (NoWarehouse, MissingMarts) as error:
+    except (NoWarehouse, MissingMarts, WarehouseError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except (ValueError, WarehouseConfigError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     out = args.out or default_out(target)
-    out.parent.mkdir(parents=True, exist_ok=True)
     source = target.path.name if target.path is not None else target.label
-    out.write_text(render_html(data, source=source), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_html(data, source=source), encoding="utf-8")
+    except OSError as error:
+        print(f"{PROG}: error: cannot write {out}: {error.strerror or error} (choose --out)", file=sys.stderr)
+        return 2
     print(out.resolve())
     return 0

@@ -13,6 +13,7 @@ SQL given to `Warehouse` is portable (it runs on both engines) and uses `?` plac
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
 import time
@@ -318,12 +319,16 @@ class Warehouse:
         )
         return bool(found and found[0][0])
 
+    @functools.cached_property
+    def _database(self) -> str:
+        (database,) = self.rows("select current_database()")[0]
+        return str(database)
+
     def schema(self, name: str) -> str:
         """A schema's name in SQL; in DuckDB with its database, as a file called alerts.duckdb would
         make a bare `alerts` ambiguous."""
         if self.target.engine == "duckdb":
-            (database,) = self.rows("select current_database()")[0]
-            return f"{_quote(str(database))}.{_quote(name)}"
+            return f"{_quote(self._database)}.{_quote(name)}"
         return _quote(name)
 
     def table(self, schema: str, name: str) -> str:

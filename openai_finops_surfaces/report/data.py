@@ -159,8 +159,8 @@ def _endpoints(warehouse: Warehouse, selected: ReportFilter) -> list[list[Any]]:
     return [
         list(row)
         for row in warehouse.rows(
-            f"""select org_id, cast(usage_date as varchar), endpoint, cast(input_tokens as bigint),
-                       cast(output_tokens as bigint), cast(model_requests as bigint), cast(requests as bigint)
+            f"""select org_id, cast(usage_date as varchar), endpoint, input_tokens, output_tokens,
+                       model_requests, requests
                 from surfaces.rpt_usage_daily where {where}
                 order by 2, 1, 3""",
             params,

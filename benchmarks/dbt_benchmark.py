@@ -14,6 +14,8 @@ in a child process of its own, so its peak memory (ru_maxrss from wait4) is that
 - dbt start-up: `dbt build` with an empty selection (parse, connect, nothing to run): dbt's fixed cost;
 - dbt build: `dbt build --full-refresh`, every model, seed, data test and unit test (`--no-tests`:
   models and seeds only; on a large organization the data tests take most of the time);
+- bounded (`--memory-limit 4GB`): the same full refresh with DuckDB's `memory_limit` in the
+  profile, to show what capping memory costs in time;
 - dbt facts: `dbt run --full-refresh` of fct_openai_cost and fct_openai_usage with their parents;
 - hand SQL: the same two facts written by hand in DuckDB SQL from the raw tables (the floor): the
   latest load of each row, each endpoint's most detailed group-by set, the key-level or
@@ -333,12 +335,25 @@ class Bench:
             shutil.copy(duckdb_path, cached)
             shutil.copytree(pipelines, cached.with_suffix(".pipelines"), dirs_exist_ok=True)
 
-    def dbt(self, duckdb_path: Path, *args: str) -> dict[str, Any]:
+    def bounded_profiles(self, memory_limit: str) -> Path:
+        """A copy of the example profile whose DuckDB target caps DuckDB's memory."""
+        import yaml
+
+        profiles = yaml.safe_load((REPO_ROOT / "profiles.example.yml").read_text())
+        profiles["openai_finops"]["outputs"]["duckdb"]["settings"]["memory_limit"] = memory_limit
+        folder = self.work_dir / "profiles_bounded"
+        folder.mkdir(exist_ok=True)
+        (folder / "profiles.yml").write_text(yaml.safe_dump(profiles))
+        return folder
+
+    def dbt(self, duckdb_path: Path, *args: str, profiles_dir: Path | None = None) -> dict[str, Any]:
         env = self.env | {
             "OPENAI_FINOPS_DUCKDB": str(duckdb_path),
             "DBT_TARGET_PATH": str(duckdb_path.with_suffix(".target")),
             "DBT_LOG_PATH": str(duckdb_path.with_suffix(".logs")),
         }
+        if profiles_dir is not None:
+            env["DBT_PROFILES_DIR"] = str(profiles_dir)
         dbt_bin = str(Path(sys.executable).with_name("dbt"))
         # The large organization has the id of the demo's first one: the demo's budgets apply.
         width = json.dumps({"usage_bucket_width": self.args.width, "demo": True})
@@ -383,6 +398,11 @@ def _print_table(bench: Bench) -> None:
     print(f"dbt build / (hand SQL + start-up)      {build / (hand + startup):.2f}x  ({scope})")
     print(f"daily run, {long} / {short}    {year / month:.2f}x  (goal <= 1.3 for 365 / 30 days)")
     print(f"daily dbt build only, {long} / {short}    {year_dbt / month_dbt:.2f}x")
+    build_mb = results[f"dbt build --full-refresh ({long})"]["peak_mb"]
+    for label, measured in bench.results:
+        if "memory_limit" in label:
+            time_ratio, memory_ratio = measured["seconds"] / build, measured["peak_mb"] / build_mb
+            print(f"{label}: {time_ratio:.2f}x the time, {memory_ratio:.2f}x the peak memory")
 
 
 def main() -> None:
@@ -403,6 +423,10 @@ def main() -> None:
         type=Path,
         help="folder of loaded histories: a history found there is copied instead of loaded (its load "
         "step is then not measured); one loaded is saved there for the next run",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        help="also run the full refresh with DuckDB's memory_limit set to this (e.g. 4GB) in the profile",
     )
     parser.add_argument("--phase", choices=("load", "hand"), help=argparse.SUPPRESS)
     for hidden in ("--base-url", "--key", "--org", "--duckdb"):
@@ -432,6 +456,14 @@ def main() -> None:
             )
             long, short = f"{args.days} days", f"{args.month_days} days"
             bench.record(f"dbt build --full-refresh ({long})", bench.dbt(year_db, "build", "--full-refresh"))
+            if args.memory_limit:
+                bench.record(
+                    f"dbt build --full-refresh ({long}, memory_limit {args.memory_limit})",
+                    bench.dbt(
+                        year_db, "build", "--full-refresh",
+                        profiles_dir=bench.bounded_profiles(args.memory_limit),
+                    ),
+                )  # fmt: skip
             bench.record(
                 "dbt run: the two facts + parents",
                 bench.dbt(

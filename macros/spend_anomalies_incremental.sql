@@ -1,20 +1,15 @@
-{#- Incremental runs of mart_spend_anomalies: score only the days a run can have changed.
+{#- Incremental runs of int_spend_anomaly_scores: score only the days a run can have changed.
 
-    The mart holds flagged days only, so its rows cannot say which days were scored. A table beside
-    it, `<mart>__scored_through`, records per organization the last complete day scored and the
-    settings (the anomaly vars) it was scored with. The mart's post-hook rewrites it in the same
-    transaction as the mart's rows. An incremental run then:
-    - rescores, per organization, the days from `lookback_days` before its recorded day on: the
-      incremental models upstream rewrite no older day, and a day's int_spend_daily row depends
-      on that day and earlier days only. An organization without a record is scored in full, and
-      so is every organization when the settings differ from the recorded ones;
+    The scores model holds one row per series and complete day, each with `settings_key`, the key
+    of the settings (spend_anomalies_settings()) it was scored with. An incremental run:
+    - rescores, per organization, the days from `lookback_days` before its latest scored day on:
+      the incremental models upstream rewrite no older day, and a day's int_spend_daily row
+      depends on that day and earlier days only. An organization without scores is scored in
+      full, and so is every organization when any row was scored with other settings;
     - reads int_spend_daily from `spend_anomalies_reach_days()` before the first rescored day: the
       oldest day a score looks at;
-    - deletes the mart's rows of the rescored days (pre-hook) and appends the new flags.
-    A full refresh scores every day and rewrites the record.
-    Plain SQL in the hooks (create table if not exists, delete, insert select): the same on DuckDB
-    and PostgreSQL, tested on both; Snowflake and BigQuery accept it as written, untested here
-    (BigQuery runs a hook of several statements as a script).
+    - replaces the rescored days' rows (delete+insert by organization and day).
+    The flags and the mart are rebuilt from the scores on every run: no state outside the models.
 -#}
 
 {#- Every setting of the anomaly rules, with its default: one place, read by the model and recorded
@@ -51,42 +46,39 @@
 {%- endmacro %}
 
 {#- How many days before a scored day its score looks at: the same weekday `baseline_weeks` back
-    for the residual of each day of the window, and the episode days before it. -#}
+    for the residual of each day of the window. -#}
 {% macro spend_anomalies_reach_days() -%}
     {%- set settings = openai_finops.spend_anomalies_settings() -%}
-    {{ return(7 * settings.baseline_weeks + settings.window_days + settings.episode_days) }}
+    {{ return(7 * settings.baseline_weeks + settings.window_days) }}
 {%- endmacro %}
 
-{% macro spend_anomalies_record_relation() -%}
-    {{ return(api.Relation.create(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '__scored_through'
-    )) }}
+{#- The key of the current settings, carried by every score row: md5 of their JSON. -#}
+{% macro spend_anomalies_settings_key() -%}
+    {{ return(local_md5(openai_finops.spend_anomalies_settings() | tojson)) }}
 {%- endmacro %}
 
 {#- The first rescored day per organization, as (org_id, date) rows; none on a full refresh, when
-    nothing is recorded, or when the settings changed. -#}
+    nothing is scored yet, or when any row was scored with other settings. -#}
 {% macro spend_anomalies_rescore_starts() -%}
     {%- if not execute or this is none or this is string or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set record = openai_finops.spend_anomalies_record_relation() -%}
-    {%- if adapter.get_relation(record.database, record.schema, record.identifier) is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set settings = openai_finops.spend_anomalies_settings() | tojson -%}
     {%- set starts_query -%}
         select
             org_id,
-            cast({{ dbt.dateadd('day', -1 * var('lookback_days'), 'scored_through') }} as date) as rescore_start,
-            settings
-        from {{ record }}
+            cast({{ dbt.dateadd('day', -1 * var('lookback_days'), 'max(spend_date)') }} as date) as rescore_start,
+            min(settings_key) as first_key,
+            max(settings_key) as last_key
+        from {{ this }}
+        group by org_id
         order by org_id
     {%- endset -%}
     {%- set rows = run_query(starts_query).rows -%}
     {%- if rows | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- for row in rows if row[2] != settings -%}
+    {%- set key = openai_finops.spend_anomalies_settings_key() -%}
+    {%- for row in rows if row[2] != key or row[3] != key -%}
         {{ return(none) }}
     {%- endfor -%}
     {{ return(rows) }}
@@ -114,30 +106,4 @@
         {%- do terms.append(org_column ~ ' not in (' ~ orgs | join(', ') ~ ')') -%}
         ({{ terms | join('\n        or ') }})
     {%- endif -%}
-{%- endmacro %}
-
-{#- pre-hook: an incremental run replaces the flags of the days it rescores -#}
-{% macro spend_anomalies_delete_rescored() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ openai_finops.spend_anomalies_rescored('org_id', 'spend_date') }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- post-hook: record the last complete day scored per organization and the settings -#}
-{% macro spend_anomalies_record_scored() -%}
-    {%- set record = openai_finops.spend_anomalies_record_relation() -%}
-    create table if not exists {{ record }} (
-        org_id {{ dbt.type_string() }},
-        scored_through date,
-        settings {{ dbt.type_string() }}
-    );
-    delete from {{ record }} where 1 = 1;
-    insert into {{ record }} (org_id, scored_through, settings)
-    select
-        org_id,
-        max(spend_date),
-        {{ openai_finops.sql_string_literal(openai_finops.spend_anomalies_settings() | tojson) }}
-    from {{ ref('int_spend_daily') }}
-    where is_complete_day
-    group by org_id
 {%- endmacro %}

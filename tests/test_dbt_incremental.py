@@ -147,10 +147,11 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
         )
 
 
-# More than the anomaly mart reaches back (8 weeks of baseline, a 28-day window, 2 episode days)
-# plus the lookback: an incremental run then reads only part of int_spend_daily.
+# More than a score reaches back (8 weeks of baseline, a 28-day window) plus the lookback: an
+# incremental run then reads only part of int_spend_daily.
 ANOMALY_HISTORY_DAYS = 100
 ANOMALY_SELECT = ("--select", "+mart_spend_anomalies")
+ANOMALY_STAGES = ("int_spend_anomaly_scores", "int_spend_anomaly_flags", "mart_spend_anomalies")
 STRICTER = '{"anomaly_score_threshold": 5}'
 
 
@@ -159,19 +160,24 @@ def _anomalies(duckdb_path: Path) -> dict[str, list[tuple]]:
         duckdb_path,
         [
             "intermediate.int_spend_daily",
+            "intermediate.int_spend_anomaly_scores",
+            "intermediate.int_spend_anomaly_flags",
             "marts.mart_spend_anomalies",
-            "marts.mart_spend_anomalies__scored_through",
         ],
     )
 
 
-def _flags_before(duckdb_path: Path, day: date) -> int:
+def _scored(duckdb_path: Path) -> dict[str, tuple[date, date, int, list[str]]]:
+    """Per organization: first and last scored day, rows, and the settings keys of its rows."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        query = "select count(*) from marts.mart_spend_anomalies where spend_date < ?"
-        return con.execute(query, [day]).fetchone()[0]
+        rows = con.execute(
+            "select org_id, min(spend_date), max(spend_date), count(*), list(distinct settings_key) "
+            "from intermediate.int_spend_anomaly_scores group by org_id order by org_id"
+        ).fetchall()
+    return {org: (first, last, count, sorted(keys)) for org, first, last, count, keys in rows}
 
 
-def test_anomaly_mart_rescores_only_changed_days_and_equals_full_refresh(tmp_path: Path) -> None:
+def test_anomaly_scores_rescore_only_changed_days_and_equal_full_refresh(tmp_path: Path) -> None:
     sim = Simulator(SimulatorConfig(seed=7, now=NOW, history_days=ANOMALY_HISTORY_DAYS))
     warehouse = Warehouse.create(tmp_path / "warehouse.duckdb", tmp_path)
     orgs = tuple(Organization(org.org_id, org.org_id, org.admin_key) for org in sim.organizations)
@@ -188,39 +194,45 @@ def test_anomaly_mart_rescores_only_changed_days_and_equals_full_refresh(tmp_pat
         without_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
         history = warehouse.dbt("build", *ANOMALY_SELECT, *without_tests)
         assert history.returncode == 0, history.stdout[-4000:]
-        recorded_before = _anomalies(warehouse.duckdb_path)["marts.mart_spend_anomalies__scored_through"]
+        scored_before = _scored(warehouse.duckdb_path)
         sim.advance(days=1)
         assert run_load(replace(settings, now=sim.now)).ok
     daily = warehouse.dbt("run", *ANOMALY_SELECT)
     assert daily.returncode == 0, daily.stdout[-4000:]
     incremental = _anomalies(warehouse.duckdb_path)
+    scored_after = _scored(warehouse.duckdb_path)
 
-    # The daily run scored from the lookback before the recorded day on: a filter on literal dates.
+    # The daily run rescored from the lookback before the latest scored day on: literal dates.
     target = Path(warehouse.env["DBT_TARGET_PATH"])
-    compiled = next(target.glob("compiled/**/mart_spend_anomalies.sql")).read_text()
-    first_scored = min(day for _, day, _ in recorded_before) - timedelta(days=3)
-    assert f"'{first_scored.isoformat()}'" in compiled, compiled[:2000]
-    recorded_after = incremental["marts.mart_spend_anomalies__scored_through"]
-    assert [(org, day) for org, day, _ in recorded_after] == [
-        (org, day + timedelta(days=1)) for org, day, _ in recorded_before
-    ]
-    kept = _flags_before(warehouse.duckdb_path, first_scored)
-    assert 0 < kept < len(incremental["marts.mart_spend_anomalies"]), "older flags kept, recent ones rescored"
+    compiled = next(target.glob("compiled/**/int_spend_anomaly_scores.sql")).read_text()
+    first_rescored = min(last for _, last, _, _ in scored_before.values()) - timedelta(days=3)
+    assert f"'{first_rescored.isoformat()}'" in compiled, compiled[:2000]
+    assert set(scored_after) == set(scored_before) == {org.org_id for org in sim.organizations}
+    for org, (first, last, count, keys) in scored_after.items():
+        first_before, last_before, count_before, keys_before = scored_before[org]
+        assert (first, last) == (first_before, last_before + timedelta(days=1))
+        assert count > count_before and len(keys) == 1 and keys == keys_before
 
     full_path = tmp_path / "full.duckdb"
     shutil.copy(warehouse.duckdb_path, full_path)
     full_warehouse = Warehouse(full_path, warehouse.env | {"OPENAI_FINOPS_DUCKDB": str(full_path)})
-    mart_only = ("--select", "mart_spend_anomalies")
-    full_run = full_warehouse.dbt(
-        "run", "--full-refresh", "--select", "int_spend_daily", "mart_spend_anomalies"
-    )
+    full_run = full_warehouse.dbt("run", "--full-refresh", "--select", "int_spend_daily", *ANOMALY_STAGES)
     assert full_run.returncode == 0, full_run.stdout[-4000:]
     assert incremental == _anomalies(full_path)
+    flags = len(incremental["marts.mart_spend_anomalies"])
+    assert flags > 0, "the simulated organizations have anomalies"
 
-    # Other settings: the recorded ones no longer apply, so the next run rescores every day.
-    stricter = warehouse.dbt("run", *mart_only, "--vars", STRICTER)
+    # Other settings: the rows carry the old key, so the next run rescores every day, visibly.
+    stricter = warehouse.dbt("run", "--select", *ANOMALY_STAGES, "--vars", STRICTER)
     assert stricter.returncode == 0, stricter.stdout[-4000:]
-    stricter_full = full_warehouse.dbt("run", "--full-refresh", *mart_only, "--vars", STRICTER)
+    rescored = _scored(warehouse.duckdb_path)
+    assert {org: (first, last, count) for org, (first, last, count, _) in rescored.items()} == {
+        org: (first, last, count) for org, (first, last, count, _) in scored_after.items()
+    }
+    assert all(len(keys) == 1 and keys != scored_after[org][3] for org, (*_, keys) in rescored.items())
+    stricter_full = full_warehouse.dbt(
+        "run", "--full-refresh", "--select", *ANOMALY_STAGES, "--vars", STRICTER
+    )
     assert stricter_full.returncode == 0, stricter_full.stdout[-4000:]
     assert _anomalies(warehouse.duckdb_path) == _anomalies(full_path)
-    assert _flags_before(warehouse.duckdb_path, first_scored) < kept, "older days were rescored too"
+    assert len(_anomalies(full_path)["marts.mart_spend_anomalies"]) < flags, "a higher threshold flags less"

@@ -46,7 +46,7 @@ def test_every_model_and_column_is_described(manifest: dict) -> None:
 
 
 def test_every_mart_states_its_grain_first_and_has_a_primary_key_test(manifest: dict) -> None:
-    marts = [node for node in _models(manifest) if node["fqn"][1] == "marts"]
+    marts = [node for node in _models(manifest) if node["config"]["schema"] == "marts"]
     assert {"fct_openai_cost", "fct_openai_usage", "fct_openai_cost_allocated"} <= {m["name"] for m in marts}
     for mart in marts:
         assert mart["description"].startswith("One row per"), mart["name"]
@@ -65,16 +65,43 @@ def test_marts_and_surface_models_are_public_with_enforced_contracts(manifest: d
     """What BI tools and the surfaces read is a public interface: every column named and typed,
     checked by dbt on each build; the preparation models are protected."""
     models = _models(manifest)
-    public = [node for node in models if node["fqn"][1] in ("marts", "surfaces")]
+    public = [node for node in models if node["config"]["schema"] in ("marts", "surfaces")]
     assert {"fct_openai_cost", "mart_spend_anomalies", "rpt_spend_daily"} <= {node["name"] for node in public}
     for node in public:
         assert node["access"] == "public", node["name"]
         assert node["config"]["contract"]["enforced"], node["name"]
         untyped = [name for name, column in node["columns"].items() if not column.get("data_type")]
         assert untyped == [], node["name"]
-    preparation = [node for node in models if node["fqn"][1] in ("staging", "intermediate")]
+    preparation = [node for node in models if node["config"]["schema"] in ("staging", "intermediate")]
     assert preparation and {node["access"] for node in preparation} == {"protected"}
     assert {node["group"] for node in models} == {"finops"}
+
+
+# The folders in the order the data flows through them.
+LAYERS = ("staging", "core", "finops", "surfaces")
+
+
+def test_lineage_flows_one_way_through_the_folders(manifest: dict) -> None:
+    """staging/openai -> core -> finops -> surfaces: no model reads a later layer, and no
+    preparation model (a `prep` folder) reads a FinOps mart: the lineage never goes down and back
+    up. Prep models sit in the schema `intermediate`, the marts of core and finops in `marts`."""
+    models = {node["unique_id"]: node for node in _models(manifest)}
+    assert {node["fqn"][1] for node in models.values()} == set(LAYERS)
+    backwards = []
+    for node in models.values():
+        is_prep = "prep" in node["fqn"]
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = models.get(parent_id)
+            if parent is None:
+                continue  # a seed or a source
+            later = LAYERS.index(parent["fqn"][1]) > LAYERS.index(node["fqn"][1])
+            finops_mart = parent["fqn"][1] == "finops" and "prep" not in parent["fqn"]
+            if later or (is_prep and finops_mart):
+                backwards.append(f"{node['name']} reads {parent['name']}")
+    assert backwards == []
+    prep = {node["name"] for node in models.values() if "prep" in node["fqn"]}
+    assert {"int_spend_daily", "int_spend_anomaly_scores", "int_spend_anomaly_flags"} <= prep
+    assert all(node["config"]["schema"] == "intermediate" for node in models.values() if node["name"] in prep)
 
 
 def test_marts_read_by_bi_tools_are_exposed(manifest: dict) -> None:

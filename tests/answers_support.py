@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from dbt_support import with_demo_vars  # noqa: E402
+from postgres_support import pg_admin, pg_connect, pg_settings  # noqa: E402
 
 SEEDS = (7, 11, 13, 17, 19, 23)
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -86,16 +87,14 @@ def _normalize(value: Any) -> Any:
 class Reader:
     """Rows of the built warehouse, on either engine."""
 
-    def __init__(self, engine: str, duckdb_path: Path | None = None, pg: dict[str, str] | None = None):
+    def __init__(self, engine: str, duckdb_path: Path, pg: dict[str, str] | None, database: str):
         self.engine = engine
         if engine == "duckdb":
             import duckdb
 
             self._con = duckdb.connect(str(duckdb_path), read_only=True)
         else:
-            import psycopg2
-
-            self._con = psycopg2.connect(**pg)
+            self._con = pg_connect(pg, database)
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         cursor = self._con.cursor()
@@ -146,31 +145,6 @@ def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     return lines
 
 
-def pg_settings() -> dict[str, str]:
-    host = os.environ.get("OPENAI_FINOPS_PG_HOST")
-    if not host:
-        raise SystemExit("OPENAI_FINOPS_PG_HOST is not set: `source scripts/postgres.sh start` first")
-    return {
-        "host": host,
-        "port": os.environ.get("OPENAI_FINOPS_PG_PORT", "55432"),
-        "user": os.environ.get("OPENAI_FINOPS_PG_USER", "postgres"),
-        "password": os.environ.get("OPENAI_FINOPS_PG_PASSWORD", ""),
-    }
-
-
-def _pg_admin(pg: dict[str, str], *statements: str) -> None:
-    import psycopg2
-
-    con = psycopg2.connect(**pg, dbname="postgres")
-    con.autocommit = True
-    try:
-        with con.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        con.close()
-
-
 @contextmanager
 def _environ(**values: str) -> Iterator[None]:
     saved = {name: os.environ.get(name) for name in values}
@@ -211,7 +185,7 @@ def build_seeds(engine: str, seeds: Sequence[int], work_dir: Path) -> dict[str, 
     }
     loader_env = {"RUNTIME__DLTHUB_TELEMETRY": "false"}
     if pg:
-        _pg_admin(pg, f"drop database if exists {database} with (force)", f"create database {database}")
+        pg_admin(pg, f"drop database if exists {database} with (force)", f"create database {database}")
         loader_env["DESTINATION__POSTGRES__CREDENTIALS"] = (
             f"postgresql://{pg['user']}:{pg['password'] or 'unused'}@{pg['host']}:{pg['port']}/{database}"
         )
@@ -245,14 +219,14 @@ def build_seeds(engine: str, seeds: Sequence[int], work_dir: Path) -> dict[str, 
             )
             if done.returncode != 0:
                 raise RuntimeError(f"dbt {command[0]} failed:\n{done.stdout[-6000:]}")
-        reader = Reader(engine, duckdb_path, pg and (pg | {"dbname": database}))
+        reader = Reader(engine, duckdb_path, pg, database)
         try:
             return snapshot(reader)
         finally:
             reader.close()
     finally:
         if pg:
-            _pg_admin(pg, f"drop database if exists {database} with (force)")
+            pg_admin(pg, f"drop database if exists {database} with (force)")
 
 
 def answers_path(engine: str) -> Path:

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import pytest
 from dbt_support import with_demo_vars
+from postgres_support import pg_admin, pg_connect, pg_settings
 from surface_support import Browser, webhook_receiver
 
 from loader.pipeline import run_load
@@ -71,40 +72,6 @@ class Engine:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-
-
-def _pg_settings() -> dict[str, str]:
-    host = os.environ.get("OPENAI_FINOPS_PG_HOST")
-    if not host:
-        pytest.fail(
-            "OPENAI_FINOPS_PG_HOST is not set: run scripts/test_postgres.sh, which starts PostgreSQL "
-            "and exports its settings"
-        )
-    return {
-        "host": host,
-        "port": os.environ.get("OPENAI_FINOPS_PG_PORT", "55432"),
-        "user": os.environ.get("OPENAI_FINOPS_PG_USER", "postgres"),
-        "password": os.environ.get("OPENAI_FINOPS_PG_PASSWORD", ""),
-    }
-
-
-def _pg_connect(pg: dict[str, str], database: str) -> Any:
-    import psycopg2
-
-    return psycopg2.connect(
-        host=pg["host"], port=int(pg["port"]), user=pg["user"], password=pg["password"], dbname=database
-    )
-
-
-def _admin(pg: dict[str, str], *statements: str) -> None:
-    con = _pg_connect(pg, "postgres")
-    con.autocommit = True
-    try:
-        with con.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        con.close()
 
 
 def _wait_all(*runs: tuple[str, subprocess.Popen[str]]) -> None:
@@ -156,7 +123,7 @@ class Warehouses:
             return [column[0] for column in cursor.description], cursor.fetchall()
 
     def postgres_rows(self, table: str) -> tuple[list[str], list[tuple]]:
-        con = _pg_connect(self.pg, TEST_DATABASE)
+        con = pg_connect(self.pg, TEST_DATABASE)
         try:
             with con.cursor() as cursor:
                 cursor.execute(f"select * from marts.{table}")
@@ -167,8 +134,8 @@ class Warehouses:
 
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouses]:
-    pg = _pg_settings()
-    _admin(pg, f"drop database if exists {TEST_DATABASE} with (force)", f"create database {TEST_DATABASE}")
+    pg = pg_settings()
+    pg_admin(pg, f"drop database if exists {TEST_DATABASE} with (force)", f"create database {TEST_DATABASE}")
     work_dir = tmp_path_factory.mktemp("engines")
     profiles_dir = work_dir / "profiles"
     profiles_dir.mkdir()
@@ -208,7 +175,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouses]
                 sim, server.base_url, duckdb_path, pg, engines["duckdb"], engines["postgres"], work_dir
             )
     finally:
-        _admin(pg, f"drop database if exists {TEST_DATABASE} with (force)")
+        pg_admin(pg, f"drop database if exists {TEST_DATABASE} with (force)")
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -344,7 +311,7 @@ def test_report_from_postgres_renders_in_chromium_and_equals_duckdb(built: Wareh
     assert shown["postgres"] == shown["duckdb"]
     differences = _json_differences(data["duckdb"], data["postgres"], "")
     assert differences == [], "\n".join(differences[:10])
-    con = _pg_connect(built.pg, TEST_DATABASE)
+    con = pg_connect(built.pg, TEST_DATABASE)
     try:
         with con.cursor() as cursor:
             cursor.execute('select sum("BilledCost") from marts.fct_openai_cost')
@@ -388,7 +355,7 @@ def test_alerts_on_postgres_are_delivered_once_across_two_runs(built: Warehouses
             assert second.returncode == 0, second.stderr
             assert second.stdout.endswith("sent 0, failed 0\n")
             delivered[engine.target] = sorted(json.loads(body)["alert_id"] for _, body in received)
-    con = _pg_connect(built.pg, TEST_DATABASE)
+    con = pg_connect(built.pg, TEST_DATABASE)
     try:
         with con.cursor() as cursor:
             cursor.execute(

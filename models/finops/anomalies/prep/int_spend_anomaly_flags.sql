@@ -28,15 +28,6 @@
 -#}
 {{ config(materialized='table') }}
 {%- set settings = spend_anomalies_settings() -%}
-{%- set threshold = settings.threshold -%}
-{%- set min_impact_usd = settings.min_impact_usd -%}
-{%- set sparse_spike_factor = settings.sparse_spike_factor -%}
-{%- set new_series_min_usd = settings.new_series_min_usd -%}
-{%- set max_similar_days = settings.max_similar_days -%}
-{%- set child_min_project_score = settings.child_min_project_score -%}
-{%- set child_min_score = settings.child_min_score -%}
-{%- set child_new_series_min_share = settings.child_new_series_min_share -%}
-{%- set episode_days = settings.episode_days -%}
 
 with
 
@@ -49,7 +40,7 @@ scores as (
 episode_offsets as (
 
     select offset_number as days_back
-    from ({{ anomalies_integers(episode_days + 1) }}) as integers
+    from ({{ anomalies_integers(settings.episode_days + 1) }}) as integers
     where offset_number >= 1
 
 ),
@@ -95,19 +86,19 @@ flagged as (
             -- user series are scored to rank them as drivers, never flagged themselves
             when series_level = 'project_user' then false
             when detection_rule = 'new_series'
-                then cost_usd >= {{ new_series_min_usd }}
+                then cost_usd >= {{ settings.new_series_min_usd }}
             when detection_rule = 'sparse'
                 then
                     has_enough_history
-                    and scored_cost_usd > {{ sparse_spike_factor }} * window_max_cost_usd
-                    and impact_usd >= {{ min_impact_usd }}
+                    and scored_cost_usd > {{ settings.sparse_spike_factor }} * window_max_cost_usd
+                    and impact_usd >= {{ settings.min_impact_usd }}
             else
                 is_excursion
                 and (
-                    (score > 0 and window_days_as_high <= {{ max_similar_days }} and not follows_high)
+                    (score > 0 and window_days_as_high <= {{ settings.max_similar_days }} and not follows_high)
                     or (
                         score < 0
-                        and window_days_as_low <= {{ max_similar_days }}
+                        and window_days_as_low <= {{ settings.max_similar_days }}
                         and not follows_low
                         -- a day without spend is like any earlier day without spend
                         and not (scored_cost_usd = 0 and window_zero_days > 0)
@@ -174,31 +165,31 @@ material_children as (
         and projects.has_enough_history
         -- the project moved the way the child did, by at least the floor
         and projects.impact_usd * child_flags.impact_usd > 0
-        and abs(projects.impact_usd) >= {{ min_impact_usd }}
+        and abs(projects.impact_usd) >= {{ settings.min_impact_usd }}
         and (
             (
                 child_flags.detection_rule = 'new_series'
                 and child_flags.impact_usd + coalesce(sibling_drops.drop_usd, 0)
-                >= {{ child_new_series_min_share }} * {{ anomalies_expm1('projects.baseline_log_cost') }}
+                >= {{ settings.child_new_series_min_share }} * {{ anomalies_expm1('projects.baseline_log_cost') }}
             )
             or (
                 child_flags.detection_rule <> 'new_series'
                 -- a lower bar at the project asks more of the child: at least medium severity
                 and (
-                    abs(child_flags.score) >= {{ child_min_score }}
-                    or (child_flags.score is null and abs(child_flags.impact_usd) >= {{ 3 * min_impact_usd }})
+                    abs(child_flags.score) >= {{ settings.child_min_score }}
+                    or (child_flags.score is null and abs(child_flags.impact_usd) >= {{ 3 * settings.min_impact_usd }})
                 )
                 -- the project's own guards: a move it has made before in the window, or that
                 -- continues its episode, alerts once
                 and (
                     (
                         projects.impact_usd > 0
-                        and projects.window_days_as_high <= {{ max_similar_days }}
+                        and projects.window_days_as_high <= {{ settings.max_similar_days }}
                         and not projects.follows_high
                     )
                     or (
                         projects.impact_usd < 0
-                        and projects.window_days_as_low <= {{ max_similar_days }}
+                        and projects.window_days_as_low <= {{ settings.max_similar_days }}
                         and not projects.follows_low
                     )
                 )
@@ -207,7 +198,7 @@ material_children as (
                         'greatest(' ~ anomalies_expm1('projects.baseline_log_cost') ~ ' + child_flags.impact_usd, 0)'
                     ) }}
                     - projects.baseline_log_cost
-                ) / projects.scale >= {{ child_min_project_score }}
+                ) / projects.scale >= {{ settings.child_min_project_score }}
             )
         )
     group by projects.series_id, projects.day_number

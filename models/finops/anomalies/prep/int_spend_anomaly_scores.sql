@@ -33,16 +33,6 @@
     on_schema_change='append_new_columns',
 ) }}
 {%- set settings = spend_anomalies_settings() -%}
-{%- set threshold = settings.threshold -%}
-{%- set min_impact_usd = settings.min_impact_usd -%}
-{%- set baseline_weeks = settings.baseline_weeks -%}
-{%- set min_baseline_weeks = settings.min_baseline_weeks -%}
-{%- set window_days = settings.window_days -%}
-{%- set min_window_residuals = settings.min_window_residuals -%}
-{%- set min_history_days = settings.min_history_days -%}
-{%- set min_scale = settings.min_scale -%}
-{%- set sparse_zero_share = settings.sparse_zero_share -%}
-{%- set new_series_grace_days = settings.new_series_grace_days -%}
 
 with
 
@@ -56,7 +46,7 @@ int_spend_daily as (
 week_offsets as (
 
     select offset_number * 7 as days_back
-    from ({{ anomalies_integers(baseline_weeks + 1) }}) as integers
+    from ({{ anomalies_integers(settings.baseline_weeks + 1) }}) as integers
     where offset_number >= 1
 
 ),
@@ -64,7 +54,7 @@ week_offsets as (
 window_offsets as (
 
     select offset_number as days_back
-    from ({{ anomalies_integers(window_days + 1) }}) as integers
+    from ({{ anomalies_integers(settings.window_days + 1) }}) as integers
     where offset_number >= 1
 
 ),
@@ -120,7 +110,7 @@ same_weekday_history as (
             scored.series_id = history.series_id
             and history.day_number = scored.day_number - week_offsets.days_back
     -- residuals are needed for the windows of the rescored days
-    where {{ spend_anomalies_rescored('scored.org_id', 'scored.spend_date', window_days) }}
+    where {{ spend_anomalies_rescored('scored.org_id', 'scored.spend_date', settings.window_days) }}
 
 ),
 
@@ -147,7 +137,7 @@ residuals as (
         on
             series_days.series_id = baselines.series_id
             and series_days.day_number = baselines.day_number
-    where baselines.baseline_weeks >= {{ min_baseline_weeks }}
+    where baselines.baseline_weeks >= {{ settings.min_baseline_weeks }}
 
 ),
 
@@ -226,15 +216,15 @@ measured as (
         coalesce(window_stats.window_residuals, 0) as window_residuals,
         coalesce(window_stats.window_days_as_high, 0) as window_days_as_high,
         coalesce(window_stats.window_days_as_low, 0) as window_days_as_low,
-        greatest(1.4826 * window_spreads.residual_mad, {{ min_scale }}) as scale,
+        greatest(1.4826 * window_spreads.residual_mad, {{ settings.min_scale }}) as scale,
         coalesce(
-            window_stats.window_zero_days > {{ sparse_zero_share }} * window_stats.window_days,
+            window_stats.window_zero_days > {{ settings.sparse_zero_share }} * window_stats.window_days,
             false
         ) as is_sparse,
         (
             series_days.history_days = 0
             and series_days.series_first_date
-            > {{ anomalies_add_days('series_days.level_first_date', new_series_grace_days) }}
+            > {{ anomalies_add_days('series_days.level_first_date', settings.new_series_grace_days) }}
         ) as is_new_series
     from series_days
     left join baselines
@@ -273,9 +263,9 @@ scored as (
                 then (log_cost - baseline_log_cost) / scale
         end as score,
         (
-            history_days >= {{ min_history_days }}
-            and baseline_weeks >= {{ min_baseline_weeks }}
-            and window_residuals >= {{ min_window_residuals }}
+            history_days >= {{ settings.min_history_days }}
+            and baseline_weeks >= {{ settings.min_baseline_weeks }}
+            and window_residuals >= {{ settings.min_window_residuals }}
         ) as has_enough_history
     from measured
 
@@ -298,8 +288,8 @@ excursions as (
         coalesce(
             detection_rule = 'seasonal'
             and has_enough_history
-            and abs(score) > {{ threshold }}
-            and abs(impact_usd) >= {{ min_impact_usd }},
+            and abs(score) > {{ settings.threshold }}
+            and abs(impact_usd) >= {{ settings.min_impact_usd }},
             false
         ) as is_excursion
     from with_impact

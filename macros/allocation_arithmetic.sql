@@ -116,3 +116,45 @@
 {% macro allocation_null_safe_equals(left, right) -%}
     ({{ left }} = {{ right }} or ({{ left }} is null and {{ right }} is null))
 {%- endmacro %}
+
+{#- The join of a cost row to the usage rows it is split by: same organization, day, project (null
+    with null), model, token type, batch flag and service tier, and the cost row's key when it has
+    one. On PostgreSQL the same condition is one equality of a composite key: the planner
+    multiplies the selectivities of seven equalities over a CTE without statistics into an
+    estimate of one row, then nests a scan of every cost row inside a loop over the matches
+    (quadratic in the organizations: 14 minutes for 12 simulated organizations of 90 days,
+    against seconds). Rows whose model, token type, batch flag or tier is null match nothing, as
+    with the equalities. -#}
+{% macro allocation_usage_match(cost, usage) -%}
+    {{ return(adapter.dispatch('allocation_usage_match', 'openai_finops')(cost, usage)) }}
+{%- endmacro %}
+
+{% macro default__allocation_usage_match(cost, usage) -%}
+    {{ cost }}.org_id = {{ usage }}.org_id
+    and {{ cost }}.charge_date = {{ usage }}.usage_date
+    and {{ openai_finops.allocation_null_safe_equals(cost ~ '.project_id', usage ~ '.project_id') }}
+    and {{ cost }}.model = {{ usage }}.model
+    and {{ cost }}.token_type = {{ usage }}.token_type
+    and {{ cost }}.is_batch = {{ usage }}.is_batch
+    and {{ cost }}.service_tier = {{ usage }}.service_tier
+    and ({{ cost }}.api_key_id is null or {{ cost }}.api_key_id = {{ usage }}.api_key_id)
+{%- endmacro %}
+
+{% macro postgres__allocation_usage_match(cost, usage) -%}
+    {%- set keys = [] -%}
+    {%- for relation, day in ((cost, 'charge_date'), (usage, 'usage_date')) -%}
+        {%- set fields = [relation ~ '.org_id', 'cast(' ~ relation ~ '.' ~ day ~ ' as text)'] -%}
+        {%- do fields.append('coalesce(' ~ relation ~ '.project_id, chr(30))') -%}
+        {%- for column in ('model', 'token_type', 'cast(is_batch as text)', 'service_tier') -%}
+            {%- set qualified = column.replace('is_batch', relation ~ '.is_batch') if 'cast' in column
+                else relation ~ '.' ~ column -%}
+            {%- do fields.append('coalesce(' ~ qualified ~ ', chr(29))') -%}
+        {%- endfor -%}
+        {%- do keys.append('concat_ws(chr(31), ' ~ fields | join(', ') ~ ')') -%}
+    {%- endfor -%}
+    {{ keys[0] }} = {{ keys[1] }}
+    {%- for column in ('model', 'token_type', 'is_batch', 'service_tier') %}
+    and {{ cost }}.{{ column }} is not null
+    {%- endfor %}
+    and ({{ cost }}.api_key_id is null or {{ cost }}.api_key_id = {{ usage }}.api_key_id)
+{%- endmacro %}

@@ -71,18 +71,7 @@ matched_usage as (
         sum(usage_quantities.usage_quantity) as basis_quantity
     from billed_costs
     inner join usage_quantities
-        on
-            billed_costs.org_id = usage_quantities.org_id
-            and billed_costs.charge_date = usage_quantities.usage_date
-            and {{ allocation_null_safe_equals('billed_costs.project_id', 'usage_quantities.project_id') }}
-            and billed_costs.model = usage_quantities.model
-            and billed_costs.token_type = usage_quantities.token_type
-            and billed_costs.is_batch = usage_quantities.is_batch
-            and billed_costs.service_tier = usage_quantities.service_tier
-            and (
-                billed_costs.api_key_id is null
-                or billed_costs.api_key_id = usage_quantities.api_key_id
-            )
+        on {{ allocation_usage_match('billed_costs', 'usage_quantities') }}
     where billed_costs.is_usage_reported
     group by
         billed_costs.cost_row_id,

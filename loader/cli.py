@@ -362,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--full-refresh drops tables shared by all organizations; do not combine it with --org")
 
     from loader.pipeline import LoadFailed, run_load  # imported late: dlt reads the environment
+    from loader.progress import progress_for
     from loader.summary import format_summary
 
     started_at = datetime.now(UTC)
@@ -389,7 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     DEMO_BUDGETS_SEED if args.demo else BUDGETS_SEED,
                 ),
             )
-            result = run_load(settings)
+            # A live display per organization and stream when stdout is a terminal; else nothing
+            # beyond the log lines (cron, CI, pipes), as with --quiet.
+            with progress_for(args.quiet) as progress:
+                result = run_load(settings, progress)
     except ConfigError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2

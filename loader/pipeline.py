@@ -25,6 +25,7 @@ from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from loader.identity import check_demo_and_real, check_identities
+from loader.progress import ProgressReporter
 from loader.settings import ConfigError, LoaderSettings
 from loader.source import RunContext, RunReport, build_source
 
@@ -185,12 +186,13 @@ def lock_holder(pipelines_dir: Path, pipeline_name: str) -> str | None:
     return None
 
 
-def run_load(settings: LoaderSettings) -> RunResult:
+def run_load(settings: LoaderSettings, progress: ProgressReporter | None = None) -> RunResult:
+    """Load once; `progress` is told of each stream's pages and rows (loader/progress.py)."""
     with pipeline_lock(settings):
-        return _run_load(settings)
+        return _run_load(settings, progress)
 
 
-def _run_load(settings: LoaderSettings) -> RunResult:
+def _run_load(settings: LoaderSettings, progress: ProgressReporter | None) -> RunResult:
     began = time.monotonic()
     pipeline = make_pipeline(settings)
     try:
@@ -202,7 +204,7 @@ def _run_load(settings: LoaderSettings) -> RunResult:
         if pipeline.has_pending_data:
             pipeline = _finish_or_drop_pending_packages(pipeline, report)
 
-        run = RunContext(settings, report)
+        run = RunContext(settings, report, progress)
         loaded = False
         try:
             if not settings.full_refresh:
@@ -256,6 +258,7 @@ def _load_slice(pipeline: dlt.Pipeline, run: RunContext) -> bool:
     """Extract, normalize and load one slice; False when nothing in it completed."""
     settings = run.settings
     step_began = time.monotonic()
+    run.progress.step(f"slice {run.slice_number}: reading pages")
     pipeline.extract(
         build_source(run),
         # Dropping the tables belongs to the first slice only: later ones add to them.
@@ -273,9 +276,11 @@ def _load_slice(pipeline: dlt.Pipeline, run: RunContext) -> bool:
         pipeline.abort_packages()
         return False
     step_began = time.monotonic()
+    run.progress.step(f"slice {run.slice_number}: normalizing")
     pipeline.normalize()
     log.info("normalize finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
     step_began = time.monotonic()
+    run.progress.step(f"slice {run.slice_number}: loading into {settings.destination}")
     pipeline.load(workers=_load_workers(pipeline)).raise_on_failed_jobs()
     log.info("load finished in %.1fs (peak memory %d MB)", time.monotonic() - step_began, _peak_mb())
     return True

@@ -42,6 +42,7 @@ from loader.endpoints import (
     result_fields,
 )
 from loader.identity import ORGANIZATIONS_TABLE, organization_rows
+from loader.progress import ProgressReporter
 from loader.rows import (
     BUCKET_SECONDS,
     TOMBSTONE_COLUMN,
@@ -126,9 +127,13 @@ class RunContext:
     extract, continuing where it stopped; metadata lists are read in the first slice only.
     """
 
-    def __init__(self, settings: LoaderSettings, report: RunReport) -> None:
+    def __init__(
+        self, settings: LoaderSettings, report: RunReport, progress: ProgressReporter | None = None
+    ) -> None:
         self.settings = settings
         self.report = report
+        # Told of every stream's start, pages and end (loader/progress.py); shows nothing by default.
+        self.progress = progress or ProgressReporter()
         self.now = settings.run_now()
         width = settings.bucket_width
         self.slice_seconds = USAGE_PAGE_LIMITS[width] * BUCKET_SECONDS[width]
@@ -234,7 +239,14 @@ class RunContext:
         if stream not in self._outcomes:
             self._outcomes[stream] = StreamOutcome(org.label, table, group_by)
             self.report.streams.append(self._outcomes[stream])
+        self.progress.stream(self._outcomes[stream], reading=True)
         return self._outcomes[stream]
+
+    def count_page(self, outcome: StreamOutcome, rows: int) -> None:
+        """A page read: where every stream's pages and rows are counted."""
+        outcome.pages += 1
+        outcome.rows += rows
+        self.progress.stream(outcome, reading=True)
 
     def slice_read(self, stream: StreamId, slice_end: int, end: int) -> bool:
         """Record a slice read in full; True when the stream has reached the run's end."""
@@ -359,6 +371,7 @@ def _report_stream(
         raise
     finally:
         _quarantine(run, org, endpoint.table, builder)
+        run.progress.stream(outcome, reading=False)
     last_bucket = floor_to_bucket(slice_end - 1, width)
     # Where the stream's loaded history begins (budgets judge coverage by it); unknown for a
     # stream first loaded before this was recorded.
@@ -369,6 +382,7 @@ def _report_stream(
         "first_bucket_start": first,
     }
     outcome.completed = run.slice_read(stream_id, slice_end, end)
+    run.progress.stream(outcome, reading=False)
     log.info(
         "%s %s [%s] %s..%s: %d pages, %d rows (%.1fs)",
         org.label,
@@ -473,8 +487,7 @@ def _fetch_window(
             if len(rows) >= ARROW_CHUNK_ROWS:
                 yield rows_to_arrow(rows, declared)
                 rows = []
-        outcome.pages += 1
-        outcome.rows += data_rows
+        run.count_page(outcome, data_rows)
         log.debug(
             "%s %s [%s] page %d: %d rows", org.label, endpoint.table, builder.group_by, page_number, data_rows
         )
@@ -570,16 +583,18 @@ def _metadata_resource(
             return
         outcome = StreamOutcome(org.label, table, "")
         run.report.streams.append(outcome)
+        run.progress.stream(outcome, reading=True)
         try:
             for rows in fetch(org):
-                outcome.pages += 1
-                outcome.rows += len(rows)
+                run.count_page(outcome, len(rows))
                 if rows:
                     yield rows
+            outcome.completed = True
         except LoaderError as error:
             outcome.error = str(error)
             raise
-        outcome.completed = True
+        finally:
+            run.progress.stream(outcome, reading=False)
         run.slice_completed_any = True
         log.info("%s %s: %d rows", org.label, table, outcome.rows)
 

@@ -109,3 +109,17 @@
     {%- endif -%}
     {{ parts[0] if parts | length == 1 else dbt.concat(parts) }}
 {%- endmacro %}
+
+{#- The drivers of an anomaly as one line, `<kind> <driver> +$<impact>; ...` in `driver_rank`
+    order: the aggregate over one anomaly's driver rows. -#}
+{% macro spend_driver_list(kind_column, driver_column, impact_column='driver_impact_usd') -%}
+    {{ dbt.listagg(
+        dbt.concat([
+            kind_column, "' '", driver_column, "' '",
+            "case when " ~ impact_column ~ " >= 0 then '+' else '-' end", "'$'",
+            'cast(cast(abs(' ~ impact_column ~ ') as decimal(18, 2)) as ' ~ dbt.type_string() ~ ')'
+        ]),
+        "'; '",
+        'order by driver_rank',
+    ) }}
+{%- endmacro %}

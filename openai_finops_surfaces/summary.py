@@ -40,6 +40,58 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
+def _reconciliation(warehouse: Warehouse) -> str:
+    """The unexplained difference first (the gap of reconcilable lines plus the spend of
+    unexplained ones), then spend by class and status."""
+    rows = warehouse.rows(
+        """select reconciliation_class, reconciliation_status, sum(reconciliation_rows),
+                  sum(billed_cost_usd), sum(usage_list_cost_usd), sum(gap_usd)
+           from surfaces.rpt_reconciliation_daily
+           group by reconciliation_class, reconciliation_status
+           order by 1, 4 desc, 2"""
+    )
+    billed = {klass: Decimal(0) for klass in ("reconcilable", "explained", "usage_not_loaded", "unexplained")}
+    gap = Decimal(0)
+    for klass, _, _, billed_usd, _, gap_usd in rows:
+        billed[klass] = billed.get(klass, Decimal(0)) + (billed_usd or 0)
+        if klass == "reconcilable":
+            gap += gap_usd or 0
+    unexplained = gap + billed["unexplained"]
+    share = (
+        f" ({unexplained * 100 / billed['reconcilable']:+.2f}% of reconcilable spend)"
+        if billed["reconcilable"]
+        else ""
+    )
+    headline = (
+        f"\nDoes the bill match the usage? Unexplained difference {_signed(unexplained)}{share}: "
+        f"billed - usage x list price on reconcilable lines {_signed(gap)}, plus "
+        f"{_money(billed['unexplained'])} billed without usage or list price where there should be one. "
+        f"Beside it: reconcilable spend {_money(billed['reconcilable'])}, explained spend "
+        f"{_money(billed['explained'])} (no usage by nature: fine-tuning training, storage, evals), "
+        f"spend of days without usage loaded {_money(billed['usage_not_loaded'])}."
+    )
+    table = _table(
+        "All loaded days, by class and status:",
+        ("class", "status", "rows", "billed", "usage x price", "gap"),
+        [
+            (
+                klass,
+                status,
+                count,
+                _money(billed_usd),
+                "-" if priced is None else _money(priced),
+                "-" if gap_usd is None else _money(gap_usd),
+            )
+            for klass, status, count, billed_usd, priced, gap_usd in rows
+        ],
+    )
+    return headline + "\n" + table
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value >= 0 else "") + _money(value)
+
+
 def summarize(warehouse: Warehouse, days: int) -> str:
     if not warehouse.has_table("surfaces", "rpt_spend_daily"):
         return "No marts yet: run `dbt build` after loading."
@@ -78,29 +130,7 @@ def summarize(warehouse: Warehouse, days: int) -> str:
         _table("\nSpend by model:", ("model", "billed"), [(model, _money(cost)) for model, cost in by_model])
     )
     if warehouse.has_table("surfaces", "rpt_reconciliation_daily"):
-        statuses = warehouse.rows(
-            """select reconciliation_status, sum(reconciliation_rows), sum(billed_cost_usd),
-                      sum(usage_list_cost_usd), sum(gap_usd)
-               from surfaces.rpt_reconciliation_daily
-               group by reconciliation_status
-               order by 3 desc, 1"""
-        )
-        parts.append(
-            _table(
-                "\nDoes the bill match the usage? (billed vs usage x list price, all loaded days)",
-                ("status", "rows", "billed", "usage x price", "gap"),
-                [
-                    (
-                        status,
-                        rows,
-                        _money(billed),
-                        "-" if priced is None else _money(priced),
-                        "-" if gap is None else _money(gap),
-                    )
-                    for status, rows, billed, priced, gap in statuses
-                ],
-            )
-        )
+        parts.append(_reconciliation(warehouse))
     if warehouse.has_table("marts", "mart_budget_status"):
         budgets = warehouse.rows(
             """select budget_name, status, actual_to_date_usd, budget_amount_usd, forecast_pct, status_reason
@@ -124,9 +154,9 @@ def summarize(warehouse: Warehouse, days: int) -> str:
             else "\nBudgets: every current budget is on track."
         )
     if warehouse.has_table("surfaces", "rpt_spend_anomalies"):
-        # The top user (whom to ask) by name when the users list has it; see mart_spend_anomalies.
+        # Series, top driver and top user (whom to ask) by name, with a short id (rpt_spend_anomalies).
         anomalies = warehouse.rows(
-            """select spend_date, series_level, series_id, anomaly_type, impact_usd, top_driver_name,
+            """select spend_date, series_level, series_label, anomaly_type, impact_usd, top_driver_label,
                    coalesce(top_user_name, top_user_id)
                from surfaces.rpt_spend_anomalies
                where series_level in ('org', 'project')

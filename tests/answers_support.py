@@ -166,12 +166,13 @@ def build_seeds(engine: str, seeds: Sequence[int], work_dir: Path) -> dict[str, 
     from loader.settings import LoaderSettings, Organization
     from openai_simulator import Simulator, SimulatorConfig, serve
 
-    work_dir.mkdir(parents=True, exist_ok=True)
+    # A fresh folder: a pipeline state left by an earlier run would make the loader skip days.
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
     profiles_dir = work_dir / "profiles"
-    profiles_dir.mkdir(exist_ok=True)
+    profiles_dir.mkdir()
     shutil.copy(REPO_ROOT / "profiles.example.yml", profiles_dir / "profiles.yml")
     duckdb_path = work_dir / "openai_finops.duckdb"
-    duckdb_path.unlink(missing_ok=True)
     database = f"openai_finops_answers_{os.getpid()}"
     pg = pg_settings() if engine == "postgres" else None
     env = dict(os.environ) | {
@@ -236,7 +237,10 @@ def answers_path(engine: str) -> Path:
 def check(engine: str, work_dir: Path) -> list[str]:
     """What differs between the answers of the current models and the kept ones."""
     expected = json.loads(answers_path(engine).read_text())
-    return differences(expected, build_seeds(engine, SEEDS, work_dir))
+    actual = build_seeds(engine, SEEDS, work_dir / "warehouse")
+    # Kept beside the warehouse, to compare by hand when they differ.
+    (work_dir / "answers.json").write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
+    return differences(expected, actual)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = yaml.safe_load((REPO_ROOT / "tests" / "anomaly_scenarios.yml").read_text())
 FIXTURES = REPO_ROOT / "tests" / "dbt" / "fixtures"
 CENT = Decimal("0.01")
-STAGES = ("int_spend_anomaly_scores", "int_spend_anomaly_flags", "mart_spend_anomalies")
+STAGES = (
+    "int_spend_anomaly_scores",
+    "int_spend_anomaly_flags",
+    "mart_spend_anomaly_drivers",
+    "mart_spend_anomalies",
+)
 
 
 def _dbt(env: dict[str, str], *args: str) -> str:

@@ -151,7 +151,12 @@ def test_incremental_run_after_restatement_and_a_new_organization_equals_full_re
 # incremental run then reads only part of int_spend_daily.
 ANOMALY_HISTORY_DAYS = 100
 ANOMALY_SELECT = ("--select", "+mart_spend_anomalies")
-ANOMALY_STAGES = ("int_spend_anomaly_scores", "int_spend_anomaly_flags", "mart_spend_anomalies")
+ANOMALY_STAGES = (
+    "int_spend_anomaly_scores",
+    "int_spend_anomaly_flags",
+    "mart_spend_anomaly_drivers",
+    "mart_spend_anomalies",
+)
 STRICTER = '{"anomaly_score_threshold": 5}'
 
 
@@ -162,6 +167,7 @@ def _anomalies(duckdb_path: Path) -> dict[str, list[tuple]]:
             "intermediate.int_spend_daily",
             "intermediate.int_spend_anomaly_scores",
             "intermediate.int_spend_anomaly_flags",
+            "marts.mart_spend_anomaly_drivers",
             "marts.mart_spend_anomalies",
         ],
     )

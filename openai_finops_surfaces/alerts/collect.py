@@ -100,8 +100,8 @@ def _anomaly_alert(row: dict[str, Any]) -> Alert:
         "org": f"organization {org}",
         "project": f"project {project}",
         "project_model": f"model {row['model']} in project {project}",
-        "api_key": f"API key {row['api_key_id']} in project {project}",
-    }.get(row["series_level"], row["series_id"])
+        "api_key": f"API key {row['series_label'].split(' / key ', 1)[-1]} in project {project}",
+    }.get(row["series_level"], row["series_label"])
     what = {"spike": "Spend spike", "drop": "Spend drop", "new_series": "New spend"}.get(
         row["anomaly_type"], "Spend anomaly"
     )
@@ -115,7 +115,7 @@ def _anomaly_alert(row: dict[str, Any]) -> Alert:
             else ""
         )
         + ")."
-        + (f" Drivers: {row['drivers']}." if row["drivers"] else "")
+        + (f" Drivers: {row['drivers_named']}." if row["drivers_named"] else "")
     )
     facts = [
         ("Organization", org),
@@ -129,8 +129,8 @@ def _anomaly_alert(row: dict[str, Any]) -> Alert:
         facts.insert(1, ("Project", project))
     if row["score"] is not None:
         facts.append(("Score", str(row["score"])))
-    if row["drivers"]:
-        facts.append(("Drivers", row["drivers"]))
+    if row["drivers_named"]:
+        facts.append(("Drivers", row["drivers_named"]))
     return _alert_about(
         row, "anomaly", row["series_id"], row["spend_date"], row["severity"], title, summary, facts
     )

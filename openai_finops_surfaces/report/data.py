@@ -108,7 +108,7 @@ def _anomalies(warehouse: Warehouse, selected: ReportFilter) -> list[dict[str, A
                    {MICROS.format("actual_cost_usd")} as actual,
                    {MICROS.format("expected_cost_usd")} as expected,
                    {MICROS.format("impact_usd")} as impact, cast(score as double precision) as score,
-                   coalesce(drivers, '') as drivers
+                   series_label as series, coalesce(drivers_named, '') as drivers
             from surfaces.rpt_spend_anomalies
             where {where} and series_level in ('org', 'project')
             order by spend_date, series_id""",
@@ -176,9 +176,10 @@ def _reconciliation(warehouse: Warehouse, selected: ReportFilter) -> list[list[A
         list(row)
         for row in warehouse.rows(
             f"""select org_id, cast(charge_date as varchar), reconciliation_status,
-                       {MICROS.format("billed_cost_usd")}, {MICROS.format("coalesce(usage_list_cost_usd, 0)")}
+                       {MICROS.format("billed_cost_usd")},
+                       {MICROS.format("coalesce(usage_list_cost_usd, 0)")}, reconciliation_class
                 from surfaces.rpt_reconciliation_daily where {where}
-                order by 2, 1, 3""",
+                order by 2, 1, 6, 3""",
             params,
         )
     ]

@@ -40,6 +40,22 @@ ANOMALY_COLUMNS = """
     top_driver_impact_usd decimal(38, 6), drivers varchar
 """
 
+DRIVER_COLUMNS = """
+    anomaly_id varchar, series_id varchar, org_id varchar, spend_date date, driver_rank bigint,
+    driver_level varchar, driver_series_id varchar, driver_project_id varchar, driver_id varchar,
+    driver_impact_usd decimal(38, 6)
+"""
+
+# The drivers of the org and project anomalies of 2026-03-09 below, as mart_spend_anomaly_drivers has them.
+DRIVERS = [
+    (f"{ORG_A}@2026-03-09", ORG_A, ORG_A, "2026-03-09", 1, "project", f"{ORG_A}/{PROJECT_1}", PROJECT_1,
+     PROJECT_1, "140.000000"),
+    (f"{ORG_A}@2026-03-09", ORG_A, ORG_A, "2026-03-09", 2, "project_model",
+     f"{ORG_A}/{PROJECT_1}/model/gpt-4o", PROJECT_1, "gpt-4o", "10.250000"),
+    (f"{ORG_A}/{PROJECT_1}@2026-03-09", f"{ORG_A}/{PROJECT_1}", ORG_A, "2026-03-09", 1, "project_model",
+     f"{ORG_A}/{PROJECT_1}/model/gpt-4o", PROJECT_1, "gpt-4o", "130.000000"),
+]  # fmt: skip
+
 ANOMALIES = [
     # org-level spike today-1: high
     (f"{ORG_A}@2026-03-09", "org", ORG_A, ORG_A, None, None, None, "2026-03-09", "spike", "up", "seasonal",
@@ -134,6 +150,14 @@ def build_marts(path: Path) -> None:
         con.execute("alter table marts.mart_spend_anomalies add column top_user_impact_usd decimal(38, 6)")
         con.execute(
             "create table marts.dim_openai_users (org_id varchar, user_id varchar, user_name varchar)"
+        )
+        con.execute(
+            "create table marts.dim_openai_api_keys "
+            "(org_id varchar, api_key_id varchar, api_key_name varchar)"
+        )
+        con.execute(f"create table marts.mart_spend_anomaly_drivers ({DRIVER_COLUMNS})")
+        con.executemany(
+            f"insert into marts.mart_spend_anomaly_drivers values ({', '.join(['?'] * 10)})", DRIVERS
         )
     # the loader's own writer of the run log, on this warehouse
     settings = LoaderSettings(organizations=(), duckdb_path=path, pipelines_dir=path.parent / "pipelines")

@@ -77,7 +77,7 @@ ORG_A_SPIKE_SLACK = {
             "text": {
                 "type": "mrkdwn",
                 "text": ":rotating_light: $250.50 billed against $100.25 expected (+$150.25, +149.9%). "
-                "Drivers: project proj_111111111111111111111111 +$140.00; project_model gpt-4o +$10.25.",
+                "Drivers: project Support Assistant (proj_111111…) +$140.00; model gpt-4o +$10.25.",
             },
         },
         {
@@ -92,7 +92,8 @@ ORG_A_SPIKE_SLACK = {
                 {"type": "mrkdwn", "text": "*Score*\n9.10"},
                 {
                     "type": "mrkdwn",
-                    "text": "*Drivers*\nproject proj_111111111111111111111111 +$140.00; project_model gpt-4o +$10.25",  # noqa: E501
+                    "text": "*Drivers*\n"
+                    "project Support Assistant (proj_111111…) +$140.00; model gpt-4o +$10.25",
                 },
             ],
         },
@@ -119,7 +120,7 @@ ORG_A_SPIKE_WEBHOOK = {
     "project_id": None,
     "title": "Spend spike: organization Acme Analytics (org-AAAAAAAAAAAAAAAAAAAAAAAA) on 2026-03-09",
     "summary": "$250.50 billed against $100.25 expected (+$150.25, +149.9%). "
-    "Drivers: project proj_111111111111111111111111 +$140.00; project_model gpt-4o +$10.25.",
+    "Drivers: project Support Assistant (proj_111111…) +$140.00; model gpt-4o +$10.25.",
     "details": {
         "anomaly_id": f"{ORG_A}@2026-03-09",
         "series_level": "org",
@@ -149,6 +150,9 @@ ORG_A_SPIKE_WEBHOOK = {
         "org_name": "Acme Analytics",
         "project_name": None,
         "top_user_name": None,
+        "series_label": "Acme Analytics",
+        "top_driver_label": "project Support Assistant (proj_111111…)",
+        "drivers_named": "project Support Assistant (proj_111111…) +$140.00; model gpt-4o +$10.25",
     },
 }
 
@@ -192,7 +196,10 @@ def test_exact_payloads_and_signature(warehouse: Path, hook_server: HookServer, 
 
     (siem,) = [item for item in hook_server.requests if item.path == "/siem"]
     assert json.loads(siem.body) == ORG_A_SPIKE_WEBHOOK
-    assert siem.body == json.dumps(ORG_A_SPIKE_WEBHOOK, sort_keys=True, separators=(",", ":")).encode()
+    assert (
+        siem.body
+        == json.dumps(ORG_A_SPIKE_WEBHOOK, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
     assert siem.headers["Content-Type"] == "application/json"
     assert siem.headers["X-OpenAI-FinOps-Alert-Id"] == "c9add7ff4236fa8452d0cf064ba2d4b7"
     timestamp = siem.headers["X-OpenAI-FinOps-Timestamp"]

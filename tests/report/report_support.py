@@ -66,7 +66,8 @@ def _build(path: Path) -> None:
         con.execute(
             """create table marts.mart_cost_reconciliation (
                 org_id varchar, charge_date date, project_id varchar, reconciliation_status varchar,
-                billed_cost_usd decimal(38, 18), usage_list_cost_usd decimal(38, 18))"""
+                billed_cost_usd decimal(38, 18), usage_list_cost_usd decimal(38, 18),
+                reconciliation_class varchar)"""
         )
         costs, usage, reconciliation = [], [], []
         for offset in range(DAYS):
@@ -89,7 +90,7 @@ def _build(path: Path) -> None:
                         )  # fmt: skip
                         status = "matched" if model != MODELS[2] else "under"
                         listed = cost if status == "matched" else cost * Decimal("1.05")
-                        reconciliation.append((org_id, day, project_id, status, cost, listed))
+                        reconciliation.append((org_id, day, project_id, status, cost, listed, "reconcilable"))
                     # a line item without a model: billed per call
                     calls = Decimal(rng.randint(0, 200))
                     costs.append(
@@ -99,9 +100,12 @@ def _build(path: Path) -> None:
                     usage.append(
                         (org_id, "web_search_calls", day, project_id, None, None, None, 0, int(calls))
                     )
+                    # web search has a usage endpoint: billed calls without usage are unexplained
                     reconciliation.append(
-                        (org_id, day, project_id, "no_usage", calls * Decimal("0.025"), None)
+                        (org_id, day, project_id, "no_usage", calls * Decimal("0.025"), None, "unexplained")
                     )
+                # fine-tuning training: no usage by nature, explained
+                reconciliation.append((org_id, day, None, "no_usage", Decimal("1.5"), None, "explained"))
         _insert(con, "marts.fct_openai_cost", costs)
         _insert(con, "marts.fct_openai_usage", usage)
         _insert(con, "marts.mart_cost_reconciliation", reconciliation)
@@ -196,6 +200,20 @@ def _add_what_the_surface_models_read(con: duckdb.DuckDBPyConnection) -> None:
         [(org, project, name) for org, projects in PROJECTS.items() for project, name in projects.items()],
     )
     con.execute("create table marts.dim_openai_users (org_id varchar, user_id varchar, user_name varchar)")
+    con.execute(
+        "create table marts.dim_openai_api_keys (org_id varchar, api_key_id varchar, api_key_name varchar)"
+    )
+    series = "org-ACME000000000000000000/proj_acme_support"
+    con.execute(
+        """create table marts.mart_spend_anomaly_drivers as
+           select anomaly_id, series_id, org_id, spend_date, cast(1 as bigint) as driver_rank,
+                  'project_model' as driver_level,
+                  series_id || '/model/gpt-4o-2024-08-06' as driver_series_id,
+                  project_id as driver_project_id, 'gpt-4o-2024-08-06' as driver_id,
+                  cast(40 as decimal(38, 6)) as driver_impact_usd
+           from marts.mart_spend_anomalies where series_id = ?""",
+        [series],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,11 @@ def scalar(path: Path, sql: str, params: list[object] | None = None) -> Decimal:
         return con.execute(sql, params or []).fetchone()[0]
 
 
+def rows(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
 def write_report(marts: Path, out: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> None:
     os.environ["OPENAI_FINOPS_DUCKDB"] = str(marts)
     try:
@@ -67,6 +72,9 @@ def test_rendered_totals_equal_the_marts(report: Path, report_marts: Path, brows
     assert page.text["total-spend"] == usd(billed)
     assert page.text["total-days"] == "42"
     assert page.text["anomaly-count"] == "1"
+    # The anomaly table names the project and the driver, the id shortened beside the name.
+    assert "Support Assistant (proj_acme_s…)" in page.text["anomalies"]
+    assert "model gpt-4o-2024-08-06 +$40.00" in page.text["anomalies"]
     assert page.text["recon-billed"] == usd(
         scalar(report_marts, "select sum(billed_cost_usd) from marts.mart_cost_reconciliation")
     )
@@ -75,6 +83,25 @@ def test_rendered_totals_equal_the_marts(report: Path, report_marts: Path, brows
             report_marts, "select sum(coalesce(usage_list_cost_usd, 0)) from marts.mart_cost_reconciliation"
         )
     )
+    by_class = dict(
+        rows(
+            report_marts,
+            """select reconciliation_class, sum(billed_cost_usd)
+               from marts.mart_cost_reconciliation group by 1""",
+        )
+    )
+    assert page.text["recon-reconcilable"] == usd(by_class["reconcilable"])
+    assert page.text["recon-explained"] == usd(by_class["explained"])
+    assert page.text["recon-unexplained"] == usd(by_class["unexplained"])
+    gap = scalar(
+        report_marts,
+        """select sum(billed_cost_usd - usage_list_cost_usd) from marts.mart_cost_reconciliation
+           where reconciliation_class = 'reconcilable'""",
+    )
+    unexplained = gap + by_class["unexplained"]
+    share = (unexplained * 100 / by_class["reconcilable"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert page.text["recon-gap-kpi"] == f"{'+' if unexplained > 0 else ''}{usd(unexplained)} ({share}%)"
+    assert f"of which {'+' if gap > 0 else ''}{usd(gap)} billed" in page.text["recon-split"]
     tokens = scalar(
         report_marts, "select sum(input_tokens) from marts.fct_openai_usage where endpoint = 'completions'"
     )

@@ -5,7 +5,9 @@
       int_spend_anomaly_scores   expected spend, robust score and excursion per series and day
                                  (incremental; each row carries the settings it was scored with)
       int_spend_anomaly_flags    the guards and the child rule: which days are anomalies
-      mart_spend_anomalies       this model: drivers, the top user, type, direction and severity.
+      mart_spend_anomaly_drivers the child series that drove each org or project anomaly, ranked
+      mart_spend_anomalies       this model: the driver list, the top user, type, direction and
+                                 severity.
     Every setting is in spend_anomalies_settings() (macros/spend_anomalies_incremental.sql), a dbt
     var each. For organization and project anomalies the child series (projects, models, API
     keys, users, line items) that moved the same way that day are ranked by their own impact. User
@@ -19,7 +21,7 @@
     near-threshold children raised their projects falsely; checked on seed 17 without tuning; the
     episode guard and the 0.15 scale floor after the false flags of seeds 11, 13 and 17, whose
     scales sat at 0.10-0.13, checked on seeds 19 and 23, which had not been looked at).
-    Rebuilt on every run from the flags and the scores of the flagged days.
+    Rebuilt on every run from the flags and the drivers.
 -#}
 {%- set settings = spend_anomalies_settings() -%}
 {%- set threshold = settings.threshold -%}
@@ -30,7 +32,6 @@
 {%- set medium_score = settings.severity_medium_score_factor * threshold -%}
 {%- set high_impact_usd = settings.severity_high_impact_factor * min_impact_usd -%}
 {%- set medium_impact_usd = settings.severity_medium_impact_factor * min_impact_usd -%}
-{%- set max_drivers = settings.max_drivers -%}
 
 with
 
@@ -40,46 +41,16 @@ anomalies as (
 
 ),
 
-scores as (
-
-    select * from {{ ref('int_spend_anomaly_scores') }}
-
-),
-
 drivers as (
 
     select
-        anomalies.series_id,
-        anomalies.day_number,
-        children.series_level as driver_level,
-        children.impact_usd as driver_impact_usd,
-        coalesce(children.user_id, children.api_key_id, children.model, children.project_id) as driver_name,
-        row_number() over (
-            partition by anomalies.series_id, anomalies.day_number
-            order by abs(children.impact_usd) desc, children.series_id
-        ) as driver_rank
-    from anomalies
-    inner join scores as children
-        on
-            anomalies.org_id = children.org_id
-            and anomalies.day_number = children.day_number
-            and (
-                (
-                    anomalies.series_level = 'org'
-                    and children.series_level in (
-                        'project', 'project_model', 'api_key', 'project_user', 'project_line_item'
-                    )
-                )
-                or (
-                    anomalies.series_level = 'project'
-                    and children.series_level in ('project_model', 'api_key', 'project_user', 'project_line_item')
-                    and anomalies.project_id = children.project_id
-                )
-            )
-    -- only children that moved the same way as the anomaly explain it
-    where
-        (anomalies.impact_usd > 0 and children.impact_usd > 0)
-        or (anomalies.impact_usd < 0 and children.impact_usd < 0)
+        series_id,
+        spend_date,
+        driver_rank,
+        driver_level,
+        driver_id as driver_name,
+        driver_impact_usd
+    from {{ ref('mart_spend_anomaly_drivers') }}
 
 ),
 
@@ -87,19 +58,10 @@ driver_lists as (
 
     select
         series_id,
-        day_number,
-        {{ dbt.listagg(
-            dbt.concat([
-                'driver_level', "' '", 'driver_name', "' '",
-                "case when driver_impact_usd >= 0 then '+' else '-' end", "'$'",
-                'cast(cast(abs(driver_impact_usd) as decimal(18, 2)) as ' ~ dbt.type_string() ~ ')'
-            ]),
-            "'; '",
-            'order by driver_rank',
-        ) }} as drivers
+        spend_date,
+        {{ spend_driver_list('driver_level', 'driver_name') }} as drivers
     from drivers
-    where driver_rank <= {{ max_drivers }}
-    group by series_id, day_number
+    group by series_id, spend_date
 
 ),
 
@@ -116,17 +78,15 @@ top_users as (
 
     select
         series_id,
-        day_number,
+        spend_date,
         driver_name as user_id,
         driver_impact_usd,
         row_number() over (
-            partition by series_id, day_number
+            partition by series_id, spend_date
             order by abs(driver_impact_usd) desc, driver_name
         ) as user_rank
     from drivers
-    where
-        driver_level = 'project_user'
-        and driver_rank <= {{ max_drivers }}
+    where driver_level = 'project_user'
 
 ),
 
@@ -179,15 +139,15 @@ final as (
     left join top_drivers
         on
             anomalies.series_id = top_drivers.series_id
-            and anomalies.day_number = top_drivers.day_number
+            and anomalies.spend_date = top_drivers.spend_date
     left join driver_lists
         on
             anomalies.series_id = driver_lists.series_id
-            and anomalies.day_number = driver_lists.day_number
+            and anomalies.spend_date = driver_lists.spend_date
     left join top_users
         on
             anomalies.series_id = top_users.series_id
-            and anomalies.day_number = top_users.day_number
+            and anomalies.spend_date = top_users.spend_date
             and top_users.user_rank = 1
 
 )

@@ -260,7 +260,40 @@ statused as (
     from gaps
 ),
 
-{# The latest refusal covering the day; a day with key-level rows was loaded by key after all. -#}
+{# the days each organization has usage loaded for: costs can reach further back than usage (a
+    yearly budget's costs are loaded from the year's start) -#}
+usage_days as (
+    select distinct
+        org_id,
+        charge_date
+    from used
+),
+
+{# what the line says about the bill: reconcilable (usage and a list price to compare with),
+    explained (no usage by nature: a parsed line item that no usage endpoint reports, such as
+    fine-tuning training, storage or evals), usage_not_loaded (no usage of the organization was
+    loaded that day, so there is nothing to compare with) or unexplained (usage missing where an
+    endpoint reports it, an unparsed line item, usage without a list price) -#}
+classified as (
+    select
+        statused.*,
+        case
+            when statused.reconciliation_status in ('matched', 'under', 'over') then 'reconcilable'
+            when
+                statused.reconciliation_status = 'no_usage'
+                and statused.billing_surface is not null
+                and statused.token_type is not null
+                then 'explained'
+            when usage_days.org_id is null then 'usage_not_loaded'
+            else 'unexplained'
+        end as reconciliation_class
+    from statused
+    left join usage_days
+        on
+            statused.org_id = usage_days.org_id
+            and statused.charge_date = usage_days.charge_date
+),
+
 day_refusals as (
     select
         statused_days.org_id,
@@ -285,17 +318,17 @@ day_refusals as (
 
 keyed_status as (
     select
-        statused.*,
+        classified.*,
         case
             when key_level_days.org_id is not null then 'by_key'
-            when statused.charge_date < date '{{ key_grouping_from }}'
+            when classified.charge_date < date '{{ key_grouping_from }}'
                 then 'before_key_grouping'
             when day_refusals.org_id is not null then 'refused'
             else 'not_loaded'
         end as api_key_costs_status,
         case
             when key_level_days.org_id is not null then null
-            when statused.charge_date < date '{{ key_grouping_from }}'
+            when classified.charge_date < date '{{ key_grouping_from }}'
                 then
                     'OpenAI groups costs by API key only from {{ key_grouping_from }} on; '
                     || 'allocation to keys uses usage shares'
@@ -304,15 +337,15 @@ keyed_status as (
                 'no costs grouped by API key were loaded for this day; '
                 || 'allocation to keys uses usage shares'
         end as api_key_costs_reason
-    from statused
+    from classified
     left join key_level_days
         on
-            statused.org_id = key_level_days.org_id
-            and statused.charge_date = key_level_days.charge_date
+            classified.org_id = key_level_days.org_id
+            and classified.charge_date = key_level_days.charge_date
     left join day_refusals
         on
-            statused.org_id = day_refusals.org_id
-            and statused.charge_date = day_refusals.charge_date
+            classified.org_id = day_refusals.org_id
+            and classified.charge_date = day_refusals.charge_date
 ),
 
 final as (
@@ -331,6 +364,7 @@ final as (
         gap_usd,
         gap_pct,
         reconciliation_status,
+        reconciliation_class,
         billed_quantity,
         usage_quantity,
         quantity_gap,

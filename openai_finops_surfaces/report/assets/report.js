@@ -338,7 +338,7 @@
   function renderAnomalies(anomalies) {
     $("anomaly-count").textContent = String(anomalies.length);
     var rows = anomalies.slice().reverse().map(function (a) {
-      var where = a.level === "org" ? orgName(a.org) : projectName(a.project);
+      var where = a.series || (a.level === "org" ? orgName(a.org) : projectName(a.project));
       return [a.day, a.level, where, a.type, { text: a.severity, className: "sev-" + a.severity },
         money(a.actual), money(a.expected), { text: signedMoney(a.impact), className: a.impact > 0 ? "up" : "down" },
         a.drivers];
@@ -452,32 +452,50 @@
     }), [false, true, true, true]);
   }
 
+  // The headline is the unexplained difference: billed - usage x list price on reconcilable lines,
+  // plus what was billed without usage or a list price where there should be one (the mart's
+  // reconciliation_class); explained spend (fine-tuning training, storage, evals) is no discrepancy.
   function renderReconciliation(days) {
     var billed = {}, usage = {}, byStatus = new Map(), totalBilled = 0, totalUsage = 0;
+    var byClass = { reconcilable: 0, explained: 0, usage_not_loaded: 0, unexplained: 0 }, reconcilableGap = 0;
     days.forEach(function (day) { billed[day] = 0; usage[day] = 0; });
     DATA.reconciliation.forEach(function (r) {
       if (!keep(r[0], r[1])) return;
       billed[r[1]] = (billed[r[1]] || 0) + r[3] / 1e6;
       usage[r[1]] = (usage[r[1]] || 0) + r[4] / 1e6;
-      var s = byStatus.get(r[2]) || [0, 0];
+      var key = r[5] + " / " + r[2];
+      var s = byStatus.get(key) || [0, 0];
       s[0] += r[3];
       s[1] += r[4];
-      byStatus.set(r[2], s);
+      byStatus.set(key, s);
       totalBilled += r[3];
       totalUsage += r[4];
+      byClass[r[5]] = (byClass[r[5]] || 0) + r[3];
+      if (r[5] === "reconcilable") reconcilableGap += r[3] - r[4];
     });
     lineChart($("chart-recon"), days, [
       { label: "Billed (costs endpoint)", color: PALETTE[0], values: billed },
       { label: "Usage × list price", color: PALETTE[1], values: usage, dashed: true },
     ]);
-    var rows = Array.from(byStatus.keys()).sort().map(function (status) {
-      var s = byStatus.get(status);
-      return [status, money(s[0]), money(s[1]), signedMoney(s[0] - s[1])];
+    var rows = Array.from(byStatus.keys()).sort().map(function (key) {
+      var s = byStatus.get(key);
+      return [key, money(s[0]), money(s[1]), signedMoney(s[0] - s[1])];
     });
     rows.push([{ text: "Total" }, { text: money(totalBilled), id: "recon-billed" },
       { text: money(totalUsage), id: "recon-usage" }, { text: signedMoney(totalBilled - totalUsage), id: "recon-gap" }]);
-    fillTable($("recon"), ["Status", "Billed", "Usage × list price", "Gap"], rows, [false, true, true, true]);
-    $("recon-gap-kpi").textContent = signedMoney(totalBilled - totalUsage);
+    fillTable($("recon"), ["Class / status", "Billed", "Usage × list price", "Billed − usage × price"], rows,
+      [false, true, true, true]);
+    var unexplained = reconcilableGap + byClass.unexplained;
+    var share = byClass.reconcilable ? " (" + (unexplained * 100 / byClass.reconcilable).toFixed(2) + "%)" : "";
+    $("recon-gap-kpi").textContent = signedMoney(unexplained) + share;
+    $("recon-split").textContent = "of which " + signedMoney(reconcilableGap) +
+      " billed − usage × list price on reconcilable lines and " + money(byClass.unexplained) +
+      " billed without usage or list price; beside it: reconcilable " + money(byClass.reconcilable) +
+      ", explained (no usage by nature: fine-tuning training, storage, evals) " + money(byClass.explained) +
+      ", days without usage loaded " + money(byClass.usage_not_loaded) + ".";
+    $("recon-reconcilable").textContent = money(byClass.reconcilable);
+    $("recon-explained").textContent = money(byClass.explained);
+    $("recon-unexplained").textContent = money(byClass.unexplained);
   }
 
   function render() {

@@ -263,4 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except RuntimeError as error:  # no server, a failed load or dbt run: say it, no traceback
+        print(f"answers_support: error: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -53,7 +53,7 @@ def _reconciliation(warehouse: Warehouse) -> str:
     billed = {klass: Decimal(0) for klass in ("reconcilable", "explained", "usage_not_loaded", "unexplained")}
     gap = Decimal(0)
     for klass, _, _, billed_usd, _, gap_usd in rows:
-        billed[klass] = billed.get(klass, Decimal(0)) + (billed_usd or 0)
+        billed[klass] += billed_usd or 0
         if klass == "reconcilable":
             gap += gap_usd or 0
     unexplained = gap + billed["unexplained"]

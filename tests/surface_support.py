@@ -48,11 +48,71 @@ class _DomText(HTMLParser):
 
 
 @dataclass(frozen=True)
+class Mark:
+    """An element drawn inside a chart: its tag, its class, its group's class, its aria-label and
+    its own text (a legend label, an axis label)."""
+
+    tag: str
+    css_class: str
+    group: str
+    label: str
+    text: list[str]
+
+
+class _ChartMarks(HTMLParser):
+    """Every element inside the element with the given id (a chart container)."""
+
+    def __init__(self, element_id: str) -> None:
+        super().__init__()
+        self.element_id = element_id
+        self.marks: list[Mark] = []
+        self._stack: list[tuple[str, str]] = []  # (tag, class) of open elements inside the chart
+        self._depth = 0  # open elements since the chart container, 0 outside it
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if self._depth == 0:
+            if attributes.get("id") == self.element_id:
+                self._depth = 1
+                self._stack = [(tag, "")]
+            return
+        group = next((css for _, css in reversed(self._stack) if "role-" in css), "")
+        css = attributes.get("class") or ""
+        self.marks.append(Mark(tag, css, group, attributes.get("aria-label") or "", []))
+        self._stack.append((tag, css))
+        self._depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self._depth > 1:
+            self.marks[-1].text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth == 0:
+            return
+        while self._stack:
+            open_tag, _ = self._stack.pop()
+            self._depth -= 1
+            if open_tag == tag:
+                break
+
+
+def chart_marks(dom: str, element_id: str) -> list[Mark]:
+    parser = _ChartMarks(element_id)
+    parser.feed(dom)
+    return parser.marks
+
+
+@dataclass(frozen=True)
 class Page:
     text: dict[str, str]
     attributes: dict[str, dict[str, str | None]]
     body: dict[str, str | None]
     console: list[str]
+    dom: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +126,9 @@ class Browser:
                 str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                # Nothing may be fetched: every host name fails to resolve. The charts render
+                # asynchronously: virtual time lets their promises settle before the DOM is dumped.
+                "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000",
                 f"--user-data-dir={self.user_data_dir}", "--enable-logging=stderr", "--v=0", *extra, url,
             ],
             capture_output=True, text=True, timeout=120, check=True,
@@ -80,7 +143,7 @@ class Browser:
         done = self._run(url, "--dump-dom")
         parser = _DomText()
         parser.feed(done.stdout)
-        return Page(parser.by_id, parser.attrs_by_id, parser.body, self._console(done.stderr))
+        return Page(parser.by_id, parser.attrs_by_id, parser.body, self._console(done.stderr), done.stdout)
 
     def screenshot(self, url: str, path: Path, width: int = 1200, height: int = 1250) -> list[str]:
         done = self._run(url, f"--screenshot={path}", f"--window-size={width},{height}", "--hide-scrollbars")

@@ -117,9 +117,9 @@ def _anomalies(warehouse: Warehouse, selected: ReportFilter) -> list[dict[str, A
 
 
 def _budgets(warehouse: Warehouse, selected: ReportFilter) -> list[dict[str, Any]]:
-    if not (
-        warehouse.has_table("marts", "mart_budget_status")
-        and warehouse.has_table("marts", "mart_budget_daily")
+    if not all(
+        warehouse.has_table("marts", table)
+        for table in ("mart_budget_status", "mart_budget_daily", "mart_budget_thresholds")
     ):
         return []
     where, params = _where("period_start_date", "org_id", ReportFilter(orgs=selected.orgs))
@@ -130,6 +130,12 @@ def _budgets(warehouse: Warehouse, selected: ReportFilter) -> list[dict[str, Any
                    {MICROS.format("budget_amount_usd")} as amount,
                    {MICROS.format("actual_to_date_usd")} as actual,
                    {MICROS.format("forecast_usd")} as forecast, forecast_method as method, status,
+                   {MICROS.format("forecast_low_usd")} as forecast_low,
+                   {MICROS.format("forecast_high_usd")} as forecast_high,
+                   cast(forecast_error_pct as varchar) as error_pct,
+                   forecast_backtest_periods as backtest_periods,
+                   cast(first_loaded_date as varchar) as first_loaded,
+                   case when status = 'not enough data' then status_reason end as status_reason,
                    coalesce(thresholds_crossed, '') as thresholds
             from marts.mart_budget_status
             where is_current_period and {where}
@@ -137,16 +143,28 @@ def _budgets(warehouse: Warehouse, selected: ReportFilter) -> list[dict[str, Any
         params,
     )
     for budget in budgets:
+        key = [budget["id"], budget["start"]]
         budget["days"] = [
             list(row)
             for row in warehouse.rows(
                 f"""select cast(spend_date as varchar), {MICROS.format("budget_line_usd")},
                            {MICROS.format("cumulative_actual_usd")},
-                           {MICROS.format("projected_cumulative_usd")}
+                           {MICROS.format("projected_cumulative_usd")},
+                           {MICROS.format("projected_low_cumulative_usd")},
+                           {MICROS.format("projected_high_cumulative_usd")}
                     from marts.mart_budget_daily
                     where budget_id = ? and cast(period_start_date as varchar) = ?
                     order by spend_date""",
-                [budget["id"], budget["start"]],
+                key,
+            )
+        ]
+        budget["threshold_lines"] = [
+            [float(pct), micros]
+            for pct, micros in warehouse.rows(
+                f"""select threshold_pct, {MICROS.format("threshold_usd")} from marts.mart_budget_thresholds
+                    where budget_id = ? and cast(period_start_date as varchar) = ?
+                    order by threshold_pct""",
+                key,
             )
         ]
     return budgets

@@ -138,12 +138,20 @@ def _build(path: Path) -> None:
                 budget_period varchar, period_start_date date, period_end_date date,
                 is_current_period boolean, as_of_date date, budget_amount_usd decimal(38, 6),
                 actual_to_date_usd decimal(38, 6), forecast_usd decimal(38, 6), forecast_method varchar,
-                thresholds_crossed varchar, status varchar)"""
+                thresholds_crossed varchar, status varchar, forecast_low_usd decimal(38, 6),
+                forecast_high_usd decimal(38, 6), forecast_error_pct decimal(38, 2),
+                forecast_backtest_periods bigint, first_loaded_date date, status_reason varchar)"""
         )
         con.execute(
             """create table marts.mart_budget_daily (
                 budget_id varchar, period_start_date date, spend_date date, budget_line_usd decimal(38, 6),
-                cumulative_actual_usd decimal(38, 6), projected_cumulative_usd decimal(38, 6))"""
+                cumulative_actual_usd decimal(38, 6), projected_cumulative_usd decimal(38, 6),
+                projected_low_cumulative_usd decimal(38, 6), projected_high_cumulative_usd decimal(38, 6))"""
+        )
+        con.execute(
+            """create table marts.mart_budget_thresholds (
+                budget_id varchar, period_start_date date, threshold_pct numeric(9, 2),
+                threshold_usd decimal(38, 6))"""
         )
         as_of = FIRST_DAY + timedelta(days=DAYS - 1)  # 2026-03-14
         month = date(2026, 3, 1)
@@ -156,20 +164,61 @@ def _build(path: Path) -> None:
         cumulative, rows = Decimal(0), []
         for day, cost in daily:
             cumulative += cost
-            rows.append(("acme-monthly", month, day, Decimal(600) * day.day / 31, cumulative, cumulative))
-        per_day = cumulative / len(daily)
-        for extra in range(1, 31 - as_of.day + 1):
-            day = as_of + timedelta(days=extra)
             rows.append(
-                ("acme-monthly", month, day, Decimal(600) * day.day / 31, None, cumulative + per_day * extra)
+                ("acme-monthly", month, day, Decimal(600) * day.day / 31, cumulative, cumulative, None, None)
             )
-        con.executemany("insert into marts.mart_budget_daily values (?, ?, ?, ?, ?, ?)", rows)
+        per_day = cumulative / len(daily)
+        remaining = 31 - as_of.day
+        forecast = cumulative + per_day * remaining
+        # the band: +/-10% of the forecast at the period's end, a cone from the as-of day
+        rows[-1] = (*rows[-1][:6], cumulative, cumulative)
+        for extra in range(1, remaining + 1):
+            day = as_of + timedelta(days=extra)
+            projected = cumulative + per_day * extra
+            spread = forecast * Decimal("0.1") * extra / remaining
+            rows.append(
+                ("acme-monthly", month, day, Decimal(600) * day.day / 31, None, projected,
+                 projected - spread, projected + spread)
+            )  # fmt: skip
+        con.executemany("insert into marts.mart_budget_daily values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute(
             "insert into marts.mart_budget_status values ('acme-monthly', 'Acme monthly', "
             "'org-ACME000000000000000000', null, null, 'month', ?, '2026-03-31', true, ?, 600, ?, ?, "
-            "'weekday_28d', '50.00% actual 2026-03-09', 'at risk')",
-            [month, as_of, cumulative, rows[-1][5]],
+            "'weekday_28d', '50.00% actual 2026-03-09', 'at risk', ?, ?, 10.00, 2, '2026-02-01', null)",
+            [month, as_of, cumulative, forecast, forecast * Decimal("0.9"), forecast * Decimal("1.1")],
         )
+        # Globex's quarter began before its costs were loaded: no forecast, the chart says why.
+        quarter = date(2026, 1, 1)
+        con.execute(
+            "insert into marts.mart_budget_status values ('globex-quarterly', 'Globex quarterly', "
+            "'org-GLOBEX0000000000000000', null, null, 'quarter', ?, '2026-03-31', true, ?, 5000, ?, "
+            "null, 'weekday_28d', '', 'not enough data', null, null, null, null, ?, ?)",
+            [
+                quarter, as_of, Decimal(0), FIRST_DAY,
+                "costs are loaded from 2026-02-01 but the quarter began 2026-01-01 (42 of 90 days loaded): "
+                "load from its start with python -m loader --start 2026-01-01",
+            ],
+        )  # fmt: skip
+        cumulative = Decimal(0)
+        for offset in range(DAYS):
+            day = FIRST_DAY + timedelta(days=offset)
+            cumulative += Decimal(50)
+            con.execute(
+                "insert into marts.mart_budget_daily "
+                "values ('globex-quarterly', ?, ?, ?, ?, null, null, null)",
+                [quarter, day, Decimal(5000) * (day - quarter).days / 90, cumulative],
+            )
+        con.execute(
+            "update marts.mart_budget_status set actual_to_date_usd = ? where budget_id = 'globex-quarterly'",
+            [cumulative],
+        )
+        con.executemany(
+            "insert into marts.mart_budget_thresholds values (?, ?, ?, ?)",
+            [
+                ("acme-monthly", month, 50, 300), ("acme-monthly", month, 80, 480),
+                ("acme-monthly", month, 100, 600), ("globex-quarterly", quarter, 100, 5000),
+            ],
+        )  # fmt: skip
         _add_what_the_surface_models_read(con)
 
 

@@ -1,30 +1,27 @@
-// Renders the report from the embedded JSON: every chart is drawn here as inline SVG, no libraries.
+// Renders the report from the embedded JSON. Tables and figures are plain DOM; every chart is a
+// Vega-Lite spec drawn by vega-embed (inlined before this script by html.py, so nothing is fetched).
 (function () {
   "use strict";
   var errors = [];
-  window.addEventListener("error", function (event) {
-    errors.push(String(event.message));
+  function fail(message) {
+    errors.push(String(message));
     document.body.setAttribute("data-errors", errors.join(" | "));
-  });
+  }
+  window.addEventListener("error", function (event) { fail(event.message); });
 
   var DATA = JSON.parse(document.getElementById("report-data").textContent);
   var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf"];
-  var SEVERITY_COLORS = { high: "#b30000", medium: "#e6550d", low: "#fdae6b" };
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  var OTHER_COLOR = "#c7ccd4";
+  var SEVERITIES = ["high", "medium", "low"];
+  var SEVERITY_COLORS = ["#b30000", "#e6550d", "#fdae6b"];
   var TOP_SERIES = 8;
+  var DATE_AXIS = { title: null, format: "%b %-d, %Y", labelAngle: 0, labelOverlap: true, grid: false };
 
   function $(id) { return document.getElementById(id); }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function svg(tag, attrs, text) {
-    var node = document.createElementNS(SVG_NS, tag);
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
     if (text !== undefined) node.textContent = text;
     return node;
@@ -42,22 +39,10 @@
 
   function signedMoney(micros) { return (micros > 0 ? "+" : "") + money(micros); }
 
-  function shortMoney(usd) {
-    var abs = Math.abs(usd);
-    if (abs >= 1e6) return "$" + (usd / 1e6).toFixed(1) + "M";
-    if (abs >= 1e3) return "$" + (usd / 1e3).toFixed(1) + "k";
-    if (abs >= 10) return "$" + usd.toFixed(0);
-    return "$" + usd.toFixed(2);
-  }
-
   function count(value) { return groupDigits(String(Math.round(value))); }
 
-  function shortCount(value) {
-    if (value >= 1e9) return (value / 1e9).toFixed(1) + "B";
-    if (value >= 1e6) return (value / 1e6).toFixed(1) + "M";
-    if (value >= 1e3) return (value / 1e3).toFixed(1) + "k";
-    return String(Math.round(value));
-  }
+  // Dollars for a chart: the exact cents of the micro-dollars, as a number Vega formats.
+  function usd(micros) { return Math.round(micros / 10000) / 100; }
 
   function addDays(day, n) {
     var date = new Date(day + "T00:00:00Z");
@@ -70,6 +55,12 @@
     for (var day = first; day <= last; day = addDays(day, 1)) out.push(day);
     return out;
   }
+
+  function utc(day) { return Date.parse(day + "T00:00:00Z"); }
+
+  // A day for a tooltip, as text: Vega would parse the x field itself into a timestamp.
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  function when(day) { return day + " (" + WEEKDAYS[new Date(utc(day)).getUTCDay()] + ")"; }
 
   function orgName(id) {
     for (var i = 0; i < DATA.orgs.length; i++) if (DATA.orgs[i].id === id) return DATA.orgs[i].name;
@@ -94,6 +85,10 @@
 
   function keep(org, day) {
     return (!filter.org || org === filter.org) && day >= filter.start && day <= filter.end;
+  }
+
+  function rangeText() {
+    return filter.start && filter.end ? " between " + filter.start + " and " + filter.end : "";
   }
 
   function setupFilters() {
@@ -140,7 +135,7 @@
     table.appendChild(head);
     if (!rows.length) {
       var empty = el("tr");
-      empty.appendChild(el("td", { class: "empty", colspan: String(header.length) }, "Nothing in this range."));
+      empty.appendChild(el("td", { class: "empty", colspan: String(header.length) }, "Nothing" + rangeText() + "."));
       table.appendChild(empty);
     }
     rows.forEach(function (row) {
@@ -160,179 +155,136 @@
     });
   }
 
-  function legend(container, items) {
-    var box = el("div", { class: "legend" });
-    items.forEach(function (item) {
-      var span = el("span");
-      var swatch = el("i");
-      swatch.style.background = item.color;
-      span.appendChild(swatch);
-      span.appendChild(document.createTextNode(item.label));
-      box.appendChild(span);
-    });
-    container.appendChild(box);
-  }
-
   // ---- charts --------------------------------------------------------------------------------
-  // A round axis step (1, 2 or 5 times a power of ten) giving about four gridlines.
-  function niceStep(max) {
-    var raw = max / 4, power = Math.pow(10, Math.floor(Math.log10(raw))), fraction = raw / power;
-    return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
-  }
+  var pending = [];
 
-  // series: [{label, color, values: {day: usd}, dashed}], days: x axis; markers: [{day, value, color, title}]
-  function lineChart(container, days, series, options) {
-    options = options || {};
+  function empty(container, text) {
     container.textContent = "";
-    if (!days.length || !series.length) {
-      container.appendChild(el("p", { class: "empty" }, "No data in this range."));
-      return;
-    }
-    var width = options.width || 1180, height = options.height || 300;
-    var left = 64, right = 14, top = 12, bottom = 28;
-    var max = 0;
-    series.forEach(function (s) {
-      days.forEach(function (day) { if (s.values[day] != null) max = Math.max(max, s.values[day]); });
-    });
-    (options.markers || []).forEach(function (m) { max = Math.max(max, m.value); });
-    (options.hlines || []).forEach(function (h) { max = Math.max(max, h.value); });
-    var tick = niceStep(max > 0 ? max : 1);
-    max = Math.ceil((max > 0 ? max * 1.02 : 1) / tick) * tick;
-    var x = function (i) { return left + (days.length === 1 ? 0 : (i * (width - left - right)) / (days.length - 1)); };
-    var y = function (v) { return top + (height - top - bottom) * (1 - v / max); };
-    var index = {};
-    days.forEach(function (day, i) { index[day] = i; });
-    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", role: "img" });
-    var grid = svg("g", { class: "grid" });
-    for (var value = 0; value <= max + tick / 2; value += tick) {
-      grid.appendChild(svg("line", { x1: left, x2: width - right, y1: y(value), y2: y(value) }));
-      grid.appendChild(svg("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" },
-        (options.format || shortMoney)(value)));
-    }
-    var step = Math.max(1, Math.ceil(days.length / 10));
-    days.forEach(function (day, i) {
-      if (i % step === 0) {
-        grid.appendChild(svg("text", { x: x(i), y: height - 8, "text-anchor": "middle" }, day.slice(5)));
-      }
-    });
-    root.appendChild(grid);
-    (options.vlines || []).forEach(function (v) {
-      if (index[v.day] === undefined) return;
-      var line = svg("line", { x1: x(index[v.day]), x2: x(index[v.day]), y1: top, y2: height - bottom,
-        stroke: v.color, "stroke-width": 1.5, "stroke-dasharray": "4 3" });
-      line.appendChild(svg("title", {}, v.title));
-      root.appendChild(line);
-    });
-    (options.hlines || []).forEach(function (h) {
-      root.appendChild(svg("line", { x1: left, x2: width - right, y1: y(h.value), y2: y(h.value),
-        stroke: h.color, "stroke-width": 1.5 }));
-    });
-    series.forEach(function (s) {
-      var path = "", pen = "M";
-      days.forEach(function (day, i) {
-        var v = s.values[day];
-        if (v == null) { pen = "M"; return; }
-        path += pen + x(i).toFixed(1) + "," + y(v).toFixed(1) + " ";
-        pen = "L";
-      });
-      var attrs = { d: path, fill: "none", stroke: s.color, "stroke-width": s.width || 2, "class": "series" };
-      if (s.dashed) attrs["stroke-dasharray"] = "6 4";
-      var line = svg("path", attrs);
-      line.appendChild(svg("title", {}, s.label));
-      root.appendChild(line);
-    });
-    (options.markers || []).forEach(function (m) {
-      if (index[m.day] === undefined) return;
-      var dot = svg("circle", { cx: x(index[m.day]), cy: y(m.value), r: 6, fill: m.color, stroke: "#111",
-        "stroke-width": 1.2, "class": "anomaly-marker" });
-      dot.appendChild(svg("title", {}, m.title));
-      root.appendChild(dot);
-    });
-    container.appendChild(root);
-    if (!options.noLegend) legend(container, series.map(function (s) { return { label: s.label, color: s.color }; }));
+    container.appendChild(el("p", { class: "empty" }, text));
   }
 
-  // items: [{label, value, text}]
-  function barChart(container, items, color, format) {
+  // Draw a Vega-Lite spec into the container; `micros` (the exact total the chart holds) goes on
+  // the container as data-micros, so a test can compare what is drawn with the marts.
+  function chart(container, spec, micros) {
     container.textContent = "";
-    if (!items.length) {
-      container.appendChild(el("p", { class: "empty" }, "No data in this range."));
-      return;
-    }
-    var width = 560, row = 22, left = 190, right = 90;
-    var height = items.length * row + 6;
-    var max = Math.max.apply(null, items.map(function (item) { return item.value; })) || 1;
-    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", role: "img" });
-    items.forEach(function (item, i) {
-      var barWidth = Math.max(1, ((width - left - right) * item.value) / max);
-      root.appendChild(svg("text", { x: left - 6, y: i * row + 15, "text-anchor": "end" },
-        item.label.length > 30 ? item.label.slice(0, 29) + "…" : item.label));
-      var bar = svg("rect", { x: left, y: i * row + 4, width: barWidth, height: row - 8, fill: color, "class": "bar" });
-      bar.appendChild(svg("title", {}, item.label + ": " + format(item.value)));
-      root.appendChild(bar);
-      root.appendChild(svg("text", { x: left + barWidth + 5, y: i * row + 15 }, format(item.value)));
-    });
-    container.appendChild(root);
+    if (micros !== undefined) container.setAttribute("data-micros", String(micros));
+    spec.$schema = "https://vega.github.io/schema/vega-lite/v6.json";
+    spec.config = Object.assign({ font: "-apple-system, Segoe UI, Roboto, Arial, sans-serif",
+      view: { stroke: null }, axis: { labelColor: "#5b6575", titleColor: "#5b6575", gridColor: "#e3e7ee" },
+      legend: { labelColor: "#5b6575", labelLimit: 280, symbolType: "square" } }, spec.config || {});
+    pending.push(window.vegaEmbed(container, spec, { renderer: "svg", actions: false }).catch(function (error) {
+      fail(error && error.message ? error.message : error);
+      throw error;
+    }));
   }
 
-  // ---- sections ------------------------------------------------------------------------------
-  function spendByDay(keyOf) {
-    var byKey = new Map(), totals = new Map();
-    DATA.spend.forEach(function (r) {
-      if (!keep(r[0], r[1])) return;
-      var key = keyOf(r);
-      if (!byKey.has(key)) byKey.set(key, {});
-      var values = byKey.get(key);
-      values[r[1]] = (values[r[1]] || 0) + r[4];
-      sumInto(totals, key, r[4]);
-    });
-    return { byKey: byKey, totals: totals };
-  }
+  // A legend that toggles series: click one (shift-click more) to highlight it, double-click to reset.
+  var LEGEND_PICK = { name: "pick", select: { type: "point", fields: ["series"] }, bind: "legend" };
+  var PICKED_OPACITY = { condition: { param: "pick", value: 1 }, value: 0.15 };
 
-  function spendSeries(grouped, labelOf, days) {
-    var keys = topKeys(grouped.totals, TOP_SERIES);
-    var series = keys.map(function (key, i) {
-      var values = {};
-      days.forEach(function (day) { values[day] = (grouped.byKey.get(key)[day] || 0) / 1e6; });
-      return { key: key, label: labelOf(key), color: PALETTE[i % PALETTE.length], values: values };
+  // rows [{day, key, micros}] to stacked bands of the top keys plus "Other", largest at the bottom.
+  // Stacked here rather than by Vega so the hover points sit exactly on each band's top edge.
+  function stackedBands(rows, labelOf) {
+    var totals = new Map();
+    rows.forEach(function (r) { sumInto(totals, r.key, r.micros); });
+    var keys = topKeys(totals, TOP_SERIES);
+    var others = totals.size - keys.length;
+    var names = keys.map(labelOf);
+    if (others > 0) names.push("Other (" + others + ")");
+    var byDay = new Map();
+    rows.forEach(function (r) {
+      var rank = keys.indexOf(r.key);
+      if (rank < 0) rank = keys.length;
+      if (!byDay.has(r.day)) byDay.set(r.day, names.map(function () { return 0; }));
+      byDay.get(r.day)[rank] += r.micros;
     });
-    if (grouped.totals.size > keys.length) {
-      var other = {};
-      days.forEach(function (day) { other[day] = 0; });
-      grouped.byKey.forEach(function (values, key) {
-        if (keys.indexOf(key) >= 0) return;
-        days.forEach(function (day) { other[day] += (values[day] || 0) / 1e6; });
+    var bands = [], dayTotals = {};
+    byDay.forEach(function (values, day) {
+      var bottom = 0;
+      values.forEach(function (micros, rank) {
+        bands.push({ day: day, when: when(day), series: names[rank], rank: rank, usd: usd(micros),
+          bottom: usd(bottom), top: usd(bottom + micros) });
+        bottom += micros;
       });
-      series.push({ key: "(other)", label: "Other (" + (grouped.totals.size - keys.length) + ")",
-        color: PALETTE[TOP_SERIES % PALETTE.length], values: other });
-    }
-    return series;
+      dayTotals[day] = bottom;
+    });
+    var colors = names.map(function (_, i) { return i < keys.length ? PALETTE[i % PALETTE.length] : OTHER_COLOR; });
+    return { bands: bands, names: names, colors: colors, dayTotals: dayTotals };
   }
 
-  function anomalyTitle(a) {
-    return a.day + " " + a.type + " (" + a.severity + "): " + money(a.actual) + " vs " + money(a.expected) +
-      " expected, " + signedMoney(a.impact) + (a.drivers ? ". Drivers: " + a.drivers : "");
+  function stackedAreaSpec(stack, days, title, extraLayers) {
+    var x = { field: "day", type: "temporal", scale: { type: "utc", domain: [utc(days[0]), utc(days[days.length - 1])] },
+      axis: DATE_AXIS };
+    return {
+      width: "container", height: 300,
+      layer: [
+        { name: "bands", data: { name: "bands", values: stack.bands }, params: [LEGEND_PICK], mark: { type: "area", line: false },
+          encoding: {
+            x: x, y: { field: "top", type: "quantitative", title: "Billed per day", axis: { format: "$,.0f" } },
+            y2: { field: "bottom" },
+            color: { field: "series", type: "nominal", title: null, sort: stack.names,
+              scale: { domain: stack.names, range: stack.colors }, legend: { orient: "bottom", columns: 3 } },
+            detail: { field: "rank" }, opacity: PICKED_OPACITY } },
+        { name: "hover", data: { name: "hover", values: stack.bands }, mark: { type: "point", filled: true, size: 70, opacity: 0 },
+          encoding: { x: x, y: { field: "top", type: "quantitative" },
+            tooltip: [{ field: "series", title: title }, { field: "when", title: "Day" },
+              { field: "usd", type: "quantitative", title: "Billed", format: "$,.2f" }] } },
+      ].concat(extraLayers || []),
+    };
+  }
+
+  function anomalyTooltip() {
+    return [{ field: "where", title: "Anomaly" }, { field: "when", title: "Day" }, { field: "what", title: "Type" },
+      { field: "actual", title: "Actual" }, { field: "expected", title: "Expected" }, { field: "impact", title: "Impact" },
+      { field: "drivers", title: "Drivers" }];
+  }
+
+  function anomalyRow(a, where, y) {
+    return { day: a.day, when: when(a.day), y: y, where: where, what: a.type + " (" + a.severity + ")", severity: a.severity,
+      actual: money(a.actual), expected: money(a.expected), impact: signedMoney(a.impact), drivers: a.drivers || "–" };
   }
 
   function renderSpend(days, anomalies) {
     var total = 0;
-    DATA.spend.forEach(function (r) { if (keep(r[0], r[1])) total += r[4]; });
+    var rows = DATA.spend.filter(function (r) { return keep(r[0], r[1]); });
+    rows.forEach(function (r) { total += r[4]; });
     $("total-spend").textContent = money(total);
     $("total-spend").setAttribute("data-micros", String(total));
     $("total-days").textContent = String(days.length);
     $("daily-average").textContent = money(days.length ? total / days.length : 0);
-
-    var byProject = spendByDay(function (r) { return r[2]; });
+    if (!rows.length) {
+      var text = DATA.first_day ? "No spend" + rangeText() + "." : "No spend loaded yet: run python -m loader, then dbt build.";
+      empty($("chart-projects"), text);
+      empty($("chart-models"), text);
+      return;
+    }
+    var byProject = stackedBands(rows.map(function (r) { return { day: r[1], key: r[2], micros: r[4] }; }), projectName);
     var markers = anomalies.filter(function (a) { return a.level === "project"; }).map(function (a) {
-      return { day: a.day, value: a.actual / 1e6, color: SEVERITY_COLORS[a.severity] || "#999",
-        title: projectName(a.project) + " " + anomalyTitle(a) };
+      return anomalyRow(a, a.series || projectName(a.project), usd(byProject.dayTotals[a.day] || 0));
     });
-    var vlines = anomalies.filter(function (a) { return a.level === "org"; }).map(function (a) {
-      return { day: a.day, color: SEVERITY_COLORS[a.severity] || "#999", title: orgName(a.org) + " " + anomalyTitle(a) };
+    var orgLines = anomalies.filter(function (a) { return a.level === "org"; }).map(function (a) {
+      return anomalyRow(a, a.series || orgName(a.org), 0);
     });
-    lineChart($("chart-projects"), days, spendSeries(byProject, projectName, days), { markers: markers, vlines: vlines });
-    var byModel = spendByDay(function (r) { return r[3]; });
-    lineChart($("chart-models"), days, spendSeries(byModel, function (k) { return k; }, days));
+    var x = { field: "day", type: "temporal" };
+    var severity = { field: "severity", type: "nominal", scale: { domain: SEVERITIES, range: SEVERITY_COLORS },
+      title: "Anomaly severity", legend: { orient: "right" } };
+    var layers = [];
+    if (orgLines.length) {
+      layers.push({ name: "org_anomalies", data: { name: "org_anomalies", values: orgLines },
+        mark: { type: "rule", strokeDash: [4, 3], strokeWidth: 1.5 },
+        encoding: { x: x, stroke: severity, tooltip: anomalyTooltip() } });
+    }
+    if (markers.length) {
+      layers.push({ name: "project_anomalies", data: { name: "project_anomalies", values: markers },
+        mark: { type: "point", filled: true, size: 110, opacity: 1, stroke: "#111", strokeWidth: 1, shape: "circle" },
+        encoding: { x: x, y: { field: "y", type: "quantitative" }, fill: severity, tooltip: anomalyTooltip() } });
+    }
+    var projects = stackedAreaSpec(byProject, days, "Project", layers);
+    if (layers.length) projects.resolve = { scale: { stroke: "shared" } };
+    chart($("chart-projects"), projects, total);
+    var byModel = stackedBands(rows.map(function (r) { return { day: r[1], key: r[3], micros: r[4] }; }),
+      function (k) { return k; });
+    chart($("chart-models"), stackedAreaSpec(byModel, days, "Model or line item"), total);
   }
 
   function renderAnomalies(anomalies) {
@@ -349,6 +301,12 @@
 
   function renderMovers() {
     var end = filter.end < DATA.complete_through ? filter.end : DATA.complete_through;
+    if (!end) {
+      $("movers-note").textContent = "No complete days loaded yet.";
+      fillTable($("movers-projects"), ["Project", "Previous week", "Last week", "Change"], [], [false, true, true, true]);
+      fillTable($("movers-models"), ["Model", "Previous week", "Last week", "Change"], [], [false, true, true, true]);
+      return;
+    }
     var start = addDays(end, -6), previousStart = addDays(end, -13), previousEnd = addDays(end, -7);
     $("movers-note").textContent = "The 7 days " + start + " to " + end + " against the 7 days " + previousStart +
       " to " + previousEnd + ".";
@@ -375,6 +333,82 @@
       movers(function (r) { return r[3]; }, function (k) { return k; }), [false, true, true, true]);
   }
 
+  // ---- budgets -------------------------------------------------------------------------------
+  var BUDGET_SERIES = ["Actual", "Forecast", "Straight-line budget"];
+  var BUDGET_COLORS = [PALETTE[0], PALETTE[1], "#9aa3ae"];
+
+  function budgetSummary(b) {
+    var text = " " + money(b.actual) + " of " + money(b.amount) + " spent to " + b.as_of + "; forecast " +
+      (b.forecast == null ? "n/a" : money(b.forecast)) + " (" + b.method + ")";
+    if (b.forecast != null && b.forecast_low != null) {
+      text += ", likely " + money(b.forecast_low) + " to " + money(b.forecast_high) + " (±" + b.error_pct +
+        "%, the method's error backtested on " + b.backtest_periods + " completed " + b.period +
+        (b.backtest_periods === 1 ? "" : "s") + ")";
+    } else if (b.forecast != null) {
+      text += "; no band: no completed " + b.period + " to backtest the forecast on yet";
+    }
+    return text;
+  }
+
+  function budgetSpec(b) {
+    var first = b.start, last = b.end;
+    var x = { field: "day", type: "temporal", scale: { type: "utc", domain: [utc(first), utc(last)] },
+      axis: { title: null, format: "%b %-d, %Y", labelAngle: 0, labelOverlap: true, grid: false, tickCount: 4 } };
+    var lines = [], band = [];
+    b.days.forEach(function (d) {
+      lines.push({ day: d[0], when: when(d[0]), series: "Straight-line budget", usd: usd(d[1]), amount: money(d[1]) });
+      if (d[2] != null) {
+        lines.push({ day: d[0], when: when(d[0]), series: "Actual", usd: usd(d[2]), amount: money(d[2]) });
+      }
+      if (d[3] != null && b.as_of && d[0] >= b.as_of) {
+        lines.push({ day: d[0], when: when(d[0]), series: "Forecast", usd: usd(d[3]), amount: money(d[3]) });
+        if (d[4] != null && d[5] != null) {
+          band.push({ day: d[0], when: when(d[0]), low: usd(d[4]), high: usd(d[5]), range: money(d[4]) + " to " + money(d[5]) });
+        }
+      }
+    });
+    var layers = [];
+    var missing = [];
+    if (b.first_loaded && b.first_loaded > first) missing.push({ from: first, until: b.first_loaded, to: addDays(b.first_loaded, -1) });
+    if (missing.length) {
+      missing.forEach(function (m) { m.label = "Not loaded: " + m.from + " to " + m.to; });
+      layers.push({ name: "not_loaded", data: { name: "not_loaded", values: missing },
+        mark: { type: "rect", color: "#e9ecf1" },
+        encoding: { x: { field: "from", type: "temporal" }, x2: { field: "until" }, tooltip: { field: "label" } } });
+      layers.push({ name: "not_loaded_label", data: { name: "not_loaded_label", values: missing },
+        mark: { type: "text", align: "left", baseline: "top", dx: 3, dy: 3, y: 0, color: "#5b6575", fontSize: 11 },
+        encoding: { x: { field: "from", type: "temporal" }, text: { value: "not loaded" } } });
+    }
+    if (band.length) {
+      layers.push({ name: "forecast_band", data: { name: "forecast_band", values: band }, mark: { type: "area", color: PALETTE[1], opacity: 0.18 },
+        encoding: { x: x, y: { field: "low", type: "quantitative" }, y2: { field: "high" },
+          tooltip: [{ field: "when", title: "Day" }, { field: "range", title: "Forecast band" }] } });
+    }
+    layers.push({ name: "burn_down", data: { name: "burn_down", values: lines }, params: [LEGEND_PICK],
+      mark: { type: "line", strokeWidth: 2.2 },
+      encoding: { x: x, y: { field: "usd", type: "quantitative", title: null, axis: { format: "$,.0f" } },
+        color: { field: "series", type: "nominal", title: null, scale: { domain: BUDGET_SERIES, range: BUDGET_COLORS },
+          legend: { orient: "bottom", columns: 3 } },
+        strokeDash: { field: "series", type: "nominal", scale: { domain: BUDGET_SERIES, range: [[1, 0], [6, 4], [4, 3]] },
+          title: null },
+        opacity: PICKED_OPACITY,
+        tooltip: [{ field: "series", title: "Line" }, { field: "when", title: "Day" }, { field: "amount", title: "Cumulative" }] } });
+    var rules = [{ usd: usd(b.amount), label: "budget " + money(b.amount), kind: "amount" }];
+    (b.threshold_lines || []).forEach(function (t) {
+      if (t[0] !== 100) rules.push({ usd: usd(t[1]), label: t[0] + "% " + money(t[1]), kind: "threshold" });
+    });
+    layers.push({ name: "limits", data: { name: "limits", values: rules },
+      mark: { type: "rule", strokeWidth: 1.2 },
+      encoding: { y: { field: "usd", type: "quantitative" },
+        color: { condition: { test: "datum.kind === 'amount'", value: "#d62728" }, value: "#8c96a3" },
+        strokeDash: { condition: { test: "datum.kind === 'amount'", value: [1, 0] }, value: [2, 3] },
+        tooltip: { field: "label" } } });
+    layers.push({ name: "limit_labels", data: { name: "limit_labels", values: rules },
+      mark: { type: "text", align: "right", baseline: "bottom", dy: -2, fontSize: 10, color: "#5b6575" },
+      encoding: { y: { field: "usd", type: "quantitative" }, x: { value: { expr: "width" } }, text: { field: "label" } } });
+    return { width: "container", height: 190, layer: layers };
+  }
+
   function renderBudgets() {
     var box = $("budgets");
     box.textContent = "";
@@ -385,26 +419,43 @@
       card.appendChild(el("h3", {}, b.name));
       var line = el("div");
       line.appendChild(el("span", { class: "status status-" + b.status.replace(/ /g, "-") }, b.status));
-      line.appendChild(document.createTextNode(" " + money(b.actual) + " of " + money(b.amount) + " spent to " +
-        b.as_of + "; forecast " + (b.forecast == null ? "n/a" : money(b.forecast)) + " (" + b.method + ")"));
+      line.appendChild(document.createTextNode(budgetSummary(b)));
       card.appendChild(line);
-      var days = b.days.map(function (d) { return d[0]; });
-      var budgetLine = {}, actual = {}, projected = {};
-      b.days.forEach(function (d) {
-        budgetLine[d[0]] = d[1] / 1e6;
-        if (d[2] != null) actual[d[0]] = d[2] / 1e6;
-        if (d[3] != null && b.as_of && d[0] >= b.as_of) projected[d[0]] = d[3] / 1e6;
-      });
-      var chart = el("div");
-      card.appendChild(chart);
-      lineChart(chart, days, [
-        { label: "Straight-line budget", color: "#9aa3ae", values: budgetLine, dashed: true, width: 1.5 },
-        { label: "Actual", color: PALETTE[0], values: actual, width: 2.5 },
-        { label: "Forecast", color: PALETTE[1], values: projected, dashed: true, width: 2.5 },
-      ], { width: 420, height: 200, hlines: [{ value: b.amount / 1e6, color: "#d62728" }] });
+      if (b.status_reason) card.appendChild(el("p", { class: "coverage" }, b.status_reason));
+      var drawing = el("div", { class: "budget-chart" });
+      card.appendChild(drawing);
       if (b.thresholds) card.appendChild(el("p", { class: "note" }, "Thresholds crossed: " + b.thresholds));
       box.appendChild(card);
+      if (b.days.length) chart(drawing, budgetSpec(b), b.actual);
+      else empty(drawing, "No days of this " + b.period + " are loaded.");
     });
+  }
+
+  // ---- tokens, requests, prices --------------------------------------------------------------
+  // items [{label, value, text}] as horizontal bars, largest first, the exact value as a label.
+  // items [{label, value, text}] as horizontal bars, largest first, the exact value as a label;
+  // axisLabel is a Vega expression of datum.value.
+  function barSpec(items, color, title, axisLabel) {
+    var max = Math.max.apply(null, items.map(function (item) { return item.value; }));
+    return {
+      width: "container", height: 22 * items.length,
+      data: { name: "bars", values: items },
+      encoding: { y: { field: "label", type: "nominal", sort: null, title: null, axis: { labelLimit: 200 } },
+        // room on the right for the value labels
+        x: { field: "value", type: "quantitative", title: title, scale: { domain: [0, max * 1.45], nice: false },
+          axis: { labelExpr: axisLabel, tickCount: 4 } },
+        tooltip: [{ field: "label", title: title }, { field: "text", title: "Total" }] },
+      layer: [{ mark: { type: "bar", color: color } },
+        { mark: { type: "text", align: "left", dx: 4, color: "#5b6575" }, encoding: { text: { field: "text" } } }],
+    };
+  }
+
+  var COUNT_AXIS = "replace(format(datum.value, '~s'), 'G', 'B')";
+  var DOLLAR_AXIS = "format(datum.value, '$,.2f')";
+
+  function bars(container, items, color, title, axisLabel) {
+    if (!items.length) empty(container, "No " + title.toLowerCase() + rangeText() + ".");
+    else chart(container, barSpec(items, color, title, axisLabel));
   }
 
   function renderEndpoints() {
@@ -415,19 +466,16 @@
       for (var i = 0; i < 4; i++) t[i] += r[3 + i];
       totals.set(r[2], t);
     });
-    var names = Array.from(totals.keys()).sort(function (a, b) {
-      var p = totals.get(a), q = totals.get(b);
-      return q[0] + q[1] - (p[0] + p[1]) || q[2] + q[3] - (p[2] + p[3]);
-    });
-    barChart($("chart-endpoints"), names.filter(function (n) { return totals.get(n)[0] + totals.get(n)[1] > 0; })
-      .map(function (n) { return { label: n, value: totals.get(n)[0] + totals.get(n)[1] }; }), PALETTE[2],
-    function (v) { return shortCount(v) + " tokens"; });
-    var byRequests = names.slice().sort(function (a, b) {
-      return totals.get(b)[2] + totals.get(b)[3] - (totals.get(a)[2] + totals.get(a)[3]);
-    });
-    barChart($("chart-endpoint-requests"), byRequests.filter(function (n) { return totals.get(n)[2] + totals.get(n)[3] > 0; })
-      .map(function (n) { return { label: n, value: totals.get(n)[2] + totals.get(n)[3] }; }), PALETTE[9],
-    function (v) { return shortCount(v) + " requests"; });
+    function tokens(n) { return totals.get(n)[0] + totals.get(n)[1]; }
+    function requests(n) { return totals.get(n)[2] + totals.get(n)[3]; }
+    var names = Array.from(totals.keys()).sort(function (a, b) { return tokens(b) - tokens(a) || requests(b) - requests(a); });
+    bars($("chart-endpoints"), names.filter(function (n) { return tokens(n) > 0; }).map(function (n) {
+      return { label: n, value: tokens(n), text: count(tokens(n)) + " tokens" };
+    }), PALETTE[2], "Tokens", COUNT_AXIS);
+    bars($("chart-endpoint-requests"), names.filter(function (n) { return requests(n) > 0; }).sort(function (a, b) {
+      return requests(b) - requests(a);
+    }).map(function (n) { return { label: n, value: requests(n), text: count(requests(n)) + " requests" }; }),
+    PALETTE[9], "Requests", COUNT_AXIS);
     fillTable($("endpoints"), ["Endpoint", "Input tokens", "Output tokens", "Model requests", "Tool calls"],
       names.map(function (n) {
         var t = totals.get(n);
@@ -442,11 +490,13 @@
       sumInto(cost, r[2], r[3]);
       sumInto(tokens, r[2], r[4]);
     });
+    // micro-dollars per token = dollars per million tokens
     var models = Array.from(cost.keys()).filter(function (m) { return tokens.get(m) > 0; }).map(function (m) {
       return { label: m, value: cost.get(m) / tokens.get(m), cost: cost.get(m), tokens: tokens.get(m) };
     }).sort(function (a, b) { return b.value - a.value; });
-    // micro-dollars per token = dollars per million tokens
-    barChart($("chart-cpm"), models, PALETTE[4], function (v) { return "$" + v.toFixed(2); });
+    bars($("chart-cpm"), models.map(function (m) {
+      return { label: m.label, value: m.value, text: "$" + m.value.toFixed(2) };
+    }), PALETTE[4], "$ per 1M tokens", DOLLAR_AXIS);
     fillTable($("cpm"), ["Model", "Billed", "Tokens", "$ per 1M tokens"], models.map(function (m) {
       return [m.label, money(m.cost), count(m.tokens), "$" + m.value.toFixed(4)];
     }), [false, true, true, true]);
@@ -456,13 +506,14 @@
   // plus what was billed without usage or a list price where there should be one (the mart's
   // reconciliation_class); explained spend (fine-tuning training, storage, evals) is no discrepancy.
   function renderReconciliation(days) {
-    var billed = {}, usage = {}, byStatus = new Map(), totalBilled = 0, totalUsage = 0;
+    var byDay = new Map(), byStatus = new Map(), totalBilled = 0, totalUsage = 0;
     var byClass = { reconcilable: 0, explained: 0, usage_not_loaded: 0, unexplained: 0 }, reconcilableGap = 0;
-    days.forEach(function (day) { billed[day] = 0; usage[day] = 0; });
     DATA.reconciliation.forEach(function (r) {
       if (!keep(r[0], r[1])) return;
-      billed[r[1]] = (billed[r[1]] || 0) + r[3] / 1e6;
-      usage[r[1]] = (usage[r[1]] || 0) + r[4] / 1e6;
+      var day = byDay.get(r[1]) || [0, 0];
+      day[0] += r[3];
+      day[1] += r[4];
+      byDay.set(r[1], day);
       var key = r[5] + " / " + r[2];
       var s = byStatus.get(key) || [0, 0];
       s[0] += r[3];
@@ -473,10 +524,30 @@
       byClass[r[5]] = (byClass[r[5]] || 0) + r[3];
       if (r[5] === "reconcilable") reconcilableGap += r[3] - r[4];
     });
-    lineChart($("chart-recon"), days, [
-      { label: "Billed (costs endpoint)", color: PALETTE[0], values: billed },
-      { label: "Usage × list price", color: PALETTE[1], values: usage, dashed: true },
-    ]);
+    if (!byDay.size) {
+      empty($("chart-recon"), "No reconciliation" + rangeText() + ".");
+    } else {
+      var lines = [];
+      byDay.forEach(function (v, day) {
+        lines.push({ day: day, when: when(day), series: "Billed (costs endpoint)", usd: usd(v[0]), amount: money(v[0]) });
+        lines.push({ day: day, when: when(day), series: "Usage × list price", usd: usd(v[1]), amount: money(v[1]) });
+      });
+      var names = ["Billed (costs endpoint)", "Usage × list price"];
+      chart($("chart-recon"), {
+        width: "container", height: 240, data: { name: "reconciliation", values: lines }, params: [LEGEND_PICK],
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: {
+          x: { field: "day", type: "temporal", scale: { type: "utc", domain: [utc(days[0]), utc(days[days.length - 1])] },
+            axis: DATE_AXIS },
+          y: { field: "usd", type: "quantitative", title: "Per day", axis: { format: "$,.0f" } },
+          color: { field: "series", type: "nominal", title: null, scale: { domain: names, range: PALETTE.slice(0, 2) },
+            legend: { orient: "bottom" } },
+          strokeDash: { field: "series", type: "nominal", scale: { domain: names, range: [[1, 0], [6, 4]] }, title: null },
+          opacity: PICKED_OPACITY,
+          tooltip: [{ field: "series", title: "Line" }, { field: "when", title: "Day" }, { field: "amount", title: "Amount" }],
+        },
+      }, totalBilled);
+    }
     var rows = Array.from(byStatus.keys()).sort().map(function (key) {
       var s = byStatus.get(key);
       return [key, money(s[0]), money(s[1]), signedMoney(s[0] - s[1])];
@@ -499,6 +570,8 @@
   }
 
   function render() {
+    document.body.setAttribute("data-rendered", "false");
+    pending = [];
     var days = filter.start && filter.end ? daysBetween(filter.start, filter.end) : [];
     var anomalies = DATA.anomalies.filter(function (a) { return keep(a.org, a.day); });
     renderSpend(days, anomalies);
@@ -508,9 +581,16 @@
     renderEndpoints();
     renderCostPerMillion();
     renderReconciliation(days);
-    document.body.setAttribute("data-rendered", "true");
+    var drawn = pending;
+    Promise.all(drawn).then(function () {
+      if (drawn === pending) document.body.setAttribute("data-rendered", "true");
+    }, function () { /* fail() recorded it; data-rendered stays false */ });
   }
 
+  if (typeof window.vegaEmbed !== "function") {
+    fail("the charting library (vega-embed) is missing from this file");
+    return;
+  }
   readHash();
   setupFilters();
   render();

@@ -129,6 +129,7 @@ final as (
         organizations.org_name,
         projects.project_name,
         top_users.user_name as top_user_name,
+        series_keys.api_key_name,
         case anomalies.series_level
             when 'org' then coalesce(organizations.org_name, anomalies.org_id)
             when 'project' then {{ surface_named('projects.project_name', 'anomalies.project_id') }}

@@ -52,7 +52,11 @@ def _org(org_id: str | None, name: str | None) -> str:
 def _project(project_id: str | None, name: str | None) -> str:
     if project_id is None:
         return "all projects"
-    return f"{name} ({project_id})" if name else project_id
+    return _named(project_id, name)
+
+
+def _named(item_id: str, name: str | None) -> str:
+    return f"{name} ({item_id})" if name else item_id
 
 
 def _rows(
@@ -100,7 +104,7 @@ def _anomaly_alert(row: dict[str, Any]) -> Alert:
         "org": f"organization {org}",
         "project": f"project {project}",
         "project_model": f"model {row['model']} in project {project}",
-        "api_key": f"API key {row['series_label'].split(' / key ', 1)[-1]} in project {project}",
+        "api_key": f"API key {_named(row['api_key_id'], row['api_key_name'])} in project {project}",
     }.get(row["series_level"], row["series_label"])
     what = {"spike": "Spend spike", "drop": "Spend drop", "new_series": "New spend"}.get(
         row["anomaly_type"], "Spend anomaly"

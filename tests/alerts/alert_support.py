@@ -29,6 +29,7 @@ from loader.settings import LoaderSettings
 ORG_A = "org-AAAAAAAAAAAAAAAAAAAAAAAA"
 ORG_B = "org-BBBBBBBBBBBBBBBBBBBBBBBB"
 PROJECT_1 = "proj_111111111111111111111111"
+API_KEY = "key_batch0000000000000000"
 TODAY = "2026-03-10"
 
 ANOMALY_COLUMNS = """
@@ -69,6 +70,10 @@ ANOMALIES = [
     (f"{ORG_A}/{PROJECT_1}/model/gpt-4o@2026-03-09", "project_model", f"{ORG_A}/{PROJECT_1}/model/gpt-4o",
      ORG_A, PROJECT_1, "gpt-4o", None, "2026-03-09", "spike", "up", "seasonal", "180.000000",
      "50.000000", "130.000000", "260.0", "4.00", "low", 60, 8, None, None, None, None),
+    # and at API key level: not routed by default either
+    (f"{ORG_A}/{PROJECT_1}/key/{API_KEY}@2026-03-09", "api_key", f"{ORG_A}/{PROJECT_1}/key/{API_KEY}", ORG_A,
+     PROJECT_1, None, API_KEY, "2026-03-09", "spike", "up", "seasonal", "90.000000", "20.000000", "70.000000",
+     "350.0", "5.00", "low", 60, 8, None, None, None, None),
     # org B drop: low
     (f"{ORG_B}@2026-03-08", "org", ORG_B, ORG_B, None, None, None, "2026-03-08", "drop", "down", "seasonal",
      "10.000000", "40.000000", "-30.000000", "-75.0", "-4.10", "low", 60, 8, None, None, None, None),
@@ -155,6 +160,7 @@ def build_marts(path: Path) -> None:
             "create table marts.dim_openai_api_keys "
             "(org_id varchar, api_key_id varchar, api_key_name varchar)"
         )
+        con.execute("insert into marts.dim_openai_api_keys values (?, ?, 'Batch jobs')", [ORG_A, API_KEY])
         con.execute(f"create table marts.mart_spend_anomaly_drivers ({DRIVER_COLUMNS})")
         con.executemany(
             f"insert into marts.mart_spend_anomaly_drivers values ({', '.join(['?'] * 10)})", DRIVERS

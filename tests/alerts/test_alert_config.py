@@ -121,7 +121,7 @@ def test_dlt_config_and_secrets_files_are_read(warehouse: Path, tmp_path: Path) 
     )
     headers = [line for line in done.stdout.splitlines() if line.startswith(("Dry run", "---"))]
     assert headers == [
-        "Dry run: 9 alerts in the marts; 2 deliveries would be made.",
+        "Dry run: 10 alerts in the marts; 2 deliveries would be made.",
         "--- ops (slack): budget_actual medium ce50d079e99eb9f34bfc762d8bdd9cbe",
         "--- ops (slack): budget_forecast medium fcb77e2ff18b30350735c059ab8ffb4b",
     ]

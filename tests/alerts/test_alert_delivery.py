@@ -151,6 +151,7 @@ ORG_A_SPIKE_WEBHOOK = {
         "project_name": None,
         "top_user_name": None,
         "series_label": "Acme Analytics",
+        "api_key_name": None,
         "top_driver_label": "project Support Assistant (proj_111111…)",
         "drivers_named": "project Support Assistant (proj_111111…) +$140.00; model gpt-4o +$10.25",
     },
@@ -187,7 +188,7 @@ def test_exact_payloads_and_signature(warehouse: Path, hook_server: HookServer, 
     )
     summary = run_alerts(config, Target.duckdb(warehouse), TODAY)
 
-    assert summary.found == 9
+    assert summary.found == 10
     assert sorted(channel for _, channel in summary.sent) == ["finance_mail", "ops_slack", "siem"]
     assert summary.failed == []
 
@@ -287,6 +288,22 @@ def test_routing_by_kind_severity_org_project_and_level(
         "tables": {"costs": 1200, "usage_completions": 3400},
         "error": None,
     }
+
+
+def test_an_api_key_anomaly_names_the_key_and_its_project(
+    warehouse: Path, hook_server: HookServer, smtp_server: Mailbox
+) -> None:
+    config = make_config(
+        hook_server, smtp_server, [{"channels": ["siem"], "kinds": ["anomaly"], "anomaly_levels": ["api_key"]}]
+    )
+    run_alerts(config, Target.duckdb(warehouse), TODAY)
+
+    (alert,) = [json.loads(body) for body in hook_server.bodies("/siem")]
+    assert alert["title"] == (
+        "Spend spike: API key Batch jobs (key_batch0000000000000000) in project "
+        "Support Assistant (proj_111111111111111111111111) on 2026-03-09"
+    )
+    assert alert["details"]["api_key_name"] == "Batch jobs"
 
 
 ALL_ROUTES = [{"channels": ["ops_slack", "siem", "finance_mail"]}]
@@ -465,7 +482,7 @@ def test_dry_run_prints_and_records_nothing(
     )
     output = dry_run(config, Target.duckdb(warehouse), TODAY)
 
-    assert output.splitlines()[0] == "Dry run: 9 alerts in the marts; 2 deliveries would be made."
+    assert output.splitlines()[0] == "Dry run: 10 alerts in the marts; 2 deliveries would be made."
     assert "--- ops_slack (slack): budget_forecast medium fcb77e2ff18b30350735c059ab8ffb4b" in output
     assert "--- finance_mail (email): budget_forecast medium fcb77e2ff18b30350735c059ab8ffb4b" in output
     assert "Subject: [openai-finops medium] Budget Acme all spend: forecast $1,200.00 crosses 100%" in output

@@ -293,9 +293,8 @@ def test_routing_by_kind_severity_org_project_and_level(
 def test_an_api_key_anomaly_names_the_key_and_its_project(
     warehouse: Path, hook_server: HookServer, smtp_server: Mailbox
 ) -> None:
-    config = make_config(
-        hook_server, smtp_server, [{"channels": ["siem"], "kinds": ["anomaly"], "anomaly_levels": ["api_key"]}]
-    )
+    route = {"channels": ["siem"], "kinds": ["anomaly"], "anomaly_levels": ["api_key"]}
+    config = make_config(hook_server, smtp_server, [route])
     run_alerts(config, Target.duckdb(warehouse), TODAY)
 
     (alert,) = [json.loads(body) for body in hook_server.bodies("/siem")]

@@ -258,8 +258,14 @@ period_totals as (
             partition by budget_id, period_start_date
         ) as period_forecast_usd,
         sum(cost_usd) over (partition by budget_id, period_start_date) as period_actual_to_date_usd,
-        {{ dbt.datediff('as_of_date', 'spend_date', 'day') }} as days_since_as_of,
-        {{ dbt.datediff('as_of_date', 'period_end_date', 'day') }} as days_as_of_to_period_end
+        cast(
+            {{ dbt.datediff('as_of_date', 'spend_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_as_of,
+        cast(
+            {{ dbt.datediff('as_of_date', 'period_end_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_as_of_to_period_end
     from projected
 
 ),

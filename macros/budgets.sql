@@ -203,3 +203,41 @@ select * from forecast_final
 {% macro default__budgets_split_part(string_text, delimiter_text, part_number) -%}
     split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
 {%- endmacro %}
+
+{#- True when a budget period is not covered from its first day: the organization's costs are
+    loaded from `loaded_from` (the loader's first day read, else the first day with a cost), later
+    than the period's start, and the organization existed before then (`organization_start`, the
+    day of its first project; null when unknown). mart_budget_status says "not enough data" for
+    such a period, and the backtest (int_budget_forecast_errors) leaves it out. -#}
+{% macro budget_is_missing_period_start(loaded_from, period_start, organization_start) -%}
+    {{ loaded_from }} > {{ period_start }}
+    and (
+        {{ organization_start }} is null
+        or {{ loaded_from }} > {{ organization_start }}
+    )
+{%- endmacro %}
+
+{#- The edges of the forecast band: the forecast of the period's total times (1 - error) and
+    (1 + error), `relative_error` being the backtested RMS relative error of the method at that many
+    days remaining (int_budget_forecast_errors). Neither edge is below the actual to date: spend
+    already billed cannot be taken back (the forecast itself can be below it when the partial
+    latest day outspent its projection; the band is then never upside down). mart_budget_status and
+    mart_budget_daily (the cone's end) both call these, so the two agree to the last digit. -#}
+{% macro budget_forecast_band_low(forecast, relative_error, actual_to_date) -%}
+    {{ budget_at_least(forecast ~ ' * (1 - ' ~ relative_error ~ ')', actual_to_date) }}
+{%- endmacro %}
+
+{% macro budget_forecast_band_high(forecast, relative_error, actual_to_date) -%}
+    {{ budget_at_least(forecast ~ ' * (1 + ' ~ relative_error ~ ')', actual_to_date) }}
+{%- endmacro %}
+
+{#- `amount`, or `floor_amount` when that is larger, as decimal(38, 6); null when `amount` is null
+    (a case, not greatest(), whose handling of nulls differs between engines). -#}
+{% macro budget_at_least(amount, floor_amount) -%}
+    cast(
+        case
+            when {{ amount }} < {{ floor_amount }} then {{ floor_amount }}
+            else {{ amount }}
+        end as decimal(38, 6)
+    )
+{%- endmacro %}

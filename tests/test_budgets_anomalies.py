@@ -50,6 +50,80 @@ def test_budget_daily_projection_reaches_the_forecast(demo_warehouse: DemoWareho
     assert mismatches == []
 
 
+def test_budget_band_is_the_backtested_error_and_the_cone_ends_on_it(demo_warehouse: DemoWarehouse) -> None:
+    """The band of each current period, recomputed here from the forecasts and the covered, completed
+    periods of mart_budget_status: the RMS relative error of the forecasts made with as many days
+    left as the as-of day has, over every completed period of that kind; forecast x (1 -/+ error),
+    neither edge below the actual to date. The demo's yearly budget has no completed year (no
+    band); its monthly and quarterly ones do. The cone starts after the as-of day and ends on the
+    band's edges."""
+    completed = _query(
+        demo_warehouse,
+        """
+        select status.budget_id, status.budget_period, status.period_start_date,
+               forecasts.days_remaining, forecasts.forecast_weekday_28d_usd, totals.cumulative_actual_usd
+        from marts.mart_budget_status as status
+        inner join intermediate.int_budget_forecasts as forecasts
+            on forecasts.budget_id = status.budget_id
+            and forecasts.period_start_date = status.period_start_date
+        inner join intermediate.int_budget_forecasts as totals
+            on totals.budget_id = status.budget_id and totals.spend_date = status.period_end_date
+        where not status.is_current_period and status.is_period_start_loaded
+            and totals.cumulative_actual_usd > 0 and forecasts.forecast_weekday_28d_usd is not null
+        """,
+    )
+    squares: dict[tuple[str, int], list[float]] = {}
+    for _, kind, _, days_remaining, forecast, actual_total in completed:
+        squares.setdefault((kind, days_remaining), []).append(float(forecast / actual_total - 1) ** 2)
+    current = _query(
+        demo_warehouse,
+        """
+        select budget_id, budget_period, period_end_date - as_of_date, actual_to_date_usd, forecast_usd,
+               forecast_error_pct, forecast_backtest_periods, forecast_low_usd, forecast_high_usd
+        from marts.mart_budget_status where is_current_period order by budget_id
+        """,
+    )
+    bands = {}
+    for budget_id, kind, days_remaining, actual, forecast, error_pct, periods, low, high in current:
+        measured = squares.get((kind, days_remaining))
+        if measured is None or forecast is None:
+            assert (error_pct, periods, low, high) == (None, None, None, None), budget_id
+            continue
+        error = (sum(measured) / len(measured)) ** 0.5
+        assert periods == len(measured), budget_id
+        assert abs(float(error_pct) - 100 * error) <= 0.0051, (budget_id, error_pct, error)
+        expected_low = max(float(actual), float(forecast) * (1 - error))
+        expected_high = max(float(actual), float(forecast) * (1 + error))
+        # the error is kept to 9 decimals: at most 5e-10 of the forecast, plus the 6-decimal rounding
+        tolerance = 1e-9 * float(forecast) + 1e-6
+        assert abs(float(low) - expected_low) < tolerance, (budget_id, low, expected_low)
+        assert abs(float(high) - expected_high) < tolerance, (budget_id, high, expected_high)
+        assert actual <= low <= forecast <= high, budget_id
+        bands[budget_id] = (kind, low, high)
+    assert {kind for kind, _, _ in bands.values()} == {"month", "quarter"}, bands
+    assert "globex-yearly" not in bands
+
+    cone = _query(
+        demo_warehouse,
+        """
+        select budget_id, spend_date, spend_date > (select max(as_of_date) from marts.mart_budget_status
+                                                    where budget_id = daily.budget_id),
+               spend_date = period_end_date, projected_cumulative_usd,
+               projected_low_cumulative_usd, projected_high_cumulative_usd
+        from marts.mart_budget_daily as daily order by budget_id, spend_date
+        """,
+    )
+    ends = {}
+    for budget_id, spend_date, is_projected, is_last_day, projected, cone_low, cone_high in cone:
+        if budget_id not in bands or not is_projected:
+            assert (cone_low, cone_high) == (None, None), (budget_id, spend_date)
+            continue
+        assert cone_low <= projected <= cone_high, (budget_id, spend_date)
+        if is_last_day:
+            ends[budget_id] = (cone_low, cone_high)
+    assert ends == {budget_id: (low, high) for budget_id, (_, low, high) in bands.items()}
+
+
 def test_malformed_budget_row_fails_and_an_unknown_one_warns_both_named(
     demo_warehouse: DemoWarehouse,
 ) -> None:

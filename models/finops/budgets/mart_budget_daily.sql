@@ -3,6 +3,11 @@
     day to the end of the budget period that contains the latest loaded day. Past days carry the
     actual spend; days after the last complete day carry the default method's projection, so that
     `projected_cumulative_usd` on the period's last day is the forecast of the period's total.
+
+    Around the projection, a cone: from the last complete day's cumulative actual it widens linearly
+    to the forecast band of mart_budget_status on the period's last day (the same macros,
+    `budget_forecast_band_low` and `_high`, so the two agree exactly); null without a backtest at
+    the as-of day's days remaining (int_budget_forecast_errors).
 -#}
 {%- set method = var('budget_forecast_method', 'weekday_28d') -%}
 {%- set forecast_column = budget_forecast_column(method) -%}
@@ -25,6 +30,12 @@ int_budget_spend_daily as (
 int_budget_forecasts as (
 
     select * from {{ ref('int_budget_forecasts') }}
+
+),
+
+int_budget_forecast_errors as (
+
+    select * from {{ ref('int_budget_forecast_errors') }}
 
 ),
 
@@ -208,7 +219,7 @@ running as (
 
 ),
 
-final as (
+projected as (
 
     select
         {{ dbt.concat(['budget_id', "'@'", 'cast(spend_date as ' ~ dbt.type_string() ~ ')']) }} as budget_day_id,
@@ -231,8 +242,91 @@ final as (
         cast(forecast_period_end_usd as decimal(38, 6)) as forecast_period_end_usd,
         cast(case when unprojected_days = 0 then projected_running_usd end as decimal(38, 6))
             as projected_cumulative_usd,
-        '{{ method }}' as forecast_method
+        '{{ method }}' as forecast_method,
+        as_of_date
     from running
+
+),
+
+-- what mart_budget_status reads of the period: the forecast (the projection's last day) and the
+-- actual to date (the sum of the days' costs)
+period_totals as (
+
+    select
+        *,
+        max(case when spend_date = period_end_date then projected_cumulative_usd end) over (
+            partition by budget_id, period_start_date
+        ) as period_forecast_usd,
+        sum(cost_usd) over (partition by budget_id, period_start_date) as period_actual_to_date_usd,
+        cast(
+            {{ dbt.datediff('as_of_date', 'spend_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_as_of,
+        cast(
+            {{ dbt.datediff('as_of_date', 'period_end_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_as_of_to_period_end
+    from projected
+
+),
+
+band_edges as (
+
+    select
+        period_totals.*,
+        {{ budget_forecast_band_low(
+            'period_totals.period_forecast_usd',
+            'int_budget_forecast_errors.rms_relative_error',
+            'period_totals.period_actual_to_date_usd',
+        ) }} as forecast_low_usd,
+        {{ budget_forecast_band_high(
+            'period_totals.period_forecast_usd',
+            'int_budget_forecast_errors.rms_relative_error',
+            'period_totals.period_actual_to_date_usd',
+        ) }} as forecast_high_usd
+    from period_totals
+    -- projected days only: the backtest of forecasts made with as many days left as the as-of day has
+    left join int_budget_forecast_errors
+        on
+            period_totals.budget_period = int_budget_forecast_errors.budget_period
+            and period_totals.days_as_of_to_period_end = int_budget_forecast_errors.days_remaining
+            and period_totals.spend_date > period_totals.as_of_date
+
+),
+
+final as (
+
+    select
+        budget_day_id,
+        budget_id,
+        budget_name,
+        org_id,
+        budget_period,
+        period_start_date,
+        period_end_date,
+        spend_date,
+        day_of_period,
+        period_days,
+        is_future_day,
+        is_complete_day,
+        budget_amount_usd,
+        budget_line_usd,
+        cost_usd,
+        cumulative_actual_usd,
+        forecast_period_end_usd,
+        projected_cumulative_usd,
+        forecast_method,
+        cast(
+            projected_cumulative_usd
+            - (period_forecast_usd - forecast_low_usd) * days_since_as_of / nullif(days_as_of_to_period_end, 0)
+            as decimal(38, 6)
+        ) as projected_low_cumulative_usd,
+        cast(
+            projected_cumulative_usd
+            + (forecast_high_usd - period_forecast_usd) * days_since_as_of / nullif(days_as_of_to_period_end, 0)
+            as decimal(38, 6)
+        ) as projected_high_cumulative_usd
+    from band_edges
 
 )
 

@@ -7,6 +7,11 @@
     A period is judged only on a whole history: when its loaded days start after the period's
     first day (and the organization existed then), its status is "not enough data" with the
     reason, and it has no forecast. Its actual to date stays (a lower bound).
+
+    The forecast band: the forecast times (1 - e) and (1 + e), e the default method's root-mean-
+    square relative error backtested on this warehouse's completed periods of the same kind with as
+    many days remaining as the as-of day has (int_budget_forecast_errors); neither edge is below
+    the actual to date. No band without a forecast or without such a backtest.
 -#}
 {%- set method = var('budget_forecast_method', 'weekday_28d') -%}
 {%- set min_history_days = budget_forecast_min_history(method) -%}
@@ -28,6 +33,12 @@ mart_budget_daily as (
 int_budget_forecasts as (
 
     select * from {{ ref('int_budget_forecasts') }}
+
+),
+
+int_budget_forecast_errors as (
+
+    select * from {{ ref('int_budget_forecast_errors') }}
 
 ),
 
@@ -142,17 +153,17 @@ joined as (
         threshold_summary.thresholds_crossed,
         cast(budgets.amount as decimal(38, 6)) as budget_amount_usd,
         coalesce(history_at_as_of.history_days, 0) as history_days,
+        int_budget_forecast_errors.rms_relative_error as forecast_relative_error,
+        int_budget_forecast_errors.backtest_periods as forecast_backtest_periods,
         greatest(
             periods.period_start_date,
             coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
         ) as covered_from_date,
-        coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
-        > periods.period_start_date
-        and (
-            organization_starts.organization_start_date is null
-            or coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)
-            > organization_starts.organization_start_date
-        ) as is_missing_period_start
+        {{ budget_is_missing_period_start(
+            'coalesce(organization_starts.costs_loaded_from_date, periods.first_loaded_date)',
+            'periods.period_start_date',
+            'organization_starts.organization_start_date',
+        ) }} as is_missing_period_start
     from periods
     inner join budgets
         on periods.budget_id = budgets.budget_id
@@ -166,6 +177,12 @@ joined as (
         on
             periods.budget_id = threshold_summary.budget_id
             and periods.period_start_date = threshold_summary.period_start_date
+    -- the backtest of forecasts made with as many days left as the as-of day has
+    left join int_budget_forecast_errors
+        on
+            budgets.period = int_budget_forecast_errors.budget_period
+            and {{ dbt.datediff('periods.as_of_date', 'periods.period_end_date', 'day') }}
+            = int_budget_forecast_errors.days_remaining
 
 ),
 
@@ -176,7 +193,10 @@ covered as (
         cast(
             {{ dbt.datediff('covered_from_date', 'latest_date', 'day') }}
             + 1 as {{ dbt.type_bigint() }}
-        ) as loaded_days
+        ) as loaded_days,
+        forecast_usd is not null
+        and not is_missing_period_start
+        and forecast_relative_error is not null as has_forecast_band
     from joined
 
 ),
@@ -237,7 +257,25 @@ final as (
                     "' days loaded): load from its start with python -m loader --start '",
                     "cast(period_start_date as " ~ dbt.type_string() ~ ")",
                 ]) }}
-        end as status_reason
+        end as status_reason,
+        case
+            when has_forecast_band then cast(100 * forecast_relative_error as decimal(38, 2))
+        end as forecast_error_pct,
+        case
+            when has_forecast_band then cast(forecast_backtest_periods as {{ dbt.type_bigint() }})
+        end as forecast_backtest_periods,
+        case
+            when has_forecast_band
+                then {{ budget_forecast_band_low(
+                    'forecast_usd', 'forecast_relative_error', 'actual_to_date_usd',
+                ) }}
+        end as forecast_low_usd,
+        case
+            when has_forecast_band
+                then {{ budget_forecast_band_high(
+                    'forecast_usd', 'forecast_relative_error', 'actual_to_date_usd',
+                ) }}
+        end as forecast_high_usd
     from covered
 
 )

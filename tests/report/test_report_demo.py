@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from surface_support import Browser, webhook_receiver
+from surface_support import Browser, chart_marks, webhook_receiver
 
 from openai_finops_surfaces.alerts.channels.webhook import verify_signature
 
@@ -63,8 +63,31 @@ def test_report_and_alerts_on_the_demo_warehouse(
                 "where cast(finished_at as date) >= ? - interval 7 day",
                 [last_day],
             ).fetchone()[0]
+        top_project = con.execute(
+            """select max(project_name) from surfaces.rpt_spend_daily
+               group by project_key order by sum(billed_cost_usd) desc limit 1"""
+        ).fetchone()[0]
+        banded = con.execute(
+            """select budget_id, forecast_low_usd, forecast_high_usd from marts.mart_budget_status
+               where is_current_period and forecast_low_usd is not null order by budget_id"""
+        ).fetchall()
     cents = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert page.text["total-spend"] == f"${cents:,.2f}"
+    # The project chart stacks named projects and holds the bill's total.
+    marks = chart_marks(page.dom, "chart-projects")
+    legend = ["".join(m.text) for m in marks if "series_legend_labels" in m.group]
+    assert any(label.startswith(top_project) for label in legend), legend
+    drawn = Decimal(page.attributes["chart-projects"]["data-micros"]) / 1_000_000
+    assert drawn.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == cents
+    # Every budget with a backtested band draws it, and its text gives the band's edges.
+    assert banded, "the demo's monthly and quarterly budgets have completed periods to backtest on"
+    cards = dict(card.split('"', 1) for card in page.dom.split('data-budget="')[1:])
+    for budget_id, low, high in banded:
+        marks = chart_marks(f'<div id="card">{cards[budget_id]}</div>', "card")
+        assert [m for m in marks if "forecast_band_marks" in m.group], budget_id
+        low, high = (edge.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for edge in (low, high))
+        assert f"likely ${low:,.2f} to ${high:,.2f}" in page.text["budgets"], budget_id
+    assert "no band: no completed year to backtest the forecast on yet" in page.text["budgets"]
 
     # Alerts write their log into the warehouse: use a copy, other tests share the demo file.
     copy = tmp_path / "alerts.duckdb"

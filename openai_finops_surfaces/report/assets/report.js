@@ -367,9 +367,21 @@
         }
       }
     });
+    // The daily mart starts at the organization's first day with spend; loaded days before it had
+    // none: actual spend is drawn from zero there, and the straight line from the period's start.
+    var firstRow = b.days.length ? b.days[0][0] : null;
+    var loadedFrom = b.first_loaded && b.first_loaded > first ? b.first_loaded : first;
+    if (firstRow && firstRow > first) {
+      var periodDays = daysBetween(first, last).length;
+      lines.unshift({ day: first, when: when(first), series: "Straight-line budget",
+        usd: usd(b.amount / periodDays), amount: money(b.amount / periodDays) });
+    }
+    if (firstRow && b.first_loaded && firstRow > loadedFrom) {
+      lines.unshift({ day: loadedFrom, when: when(loadedFrom), series: "Actual", usd: 0, amount: money(0) });
+    }
     var layers = [];
     var missing = [];
-    if (b.first_loaded && b.first_loaded > first) missing.push({ from: first, until: b.first_loaded, to: addDays(b.first_loaded, -1) });
+    if (loadedFrom > first) missing.push({ from: first, until: loadedFrom, to: addDays(loadedFrom, -1) });
     if (missing.length) {
       missing.forEach(function (m) { m.label = "Not loaded: " + m.from + " to " + m.to; });
       layers.push({ name: "not_loaded", data: { name: "not_loaded", values: missing },

@@ -274,6 +274,9 @@ final as (
             case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
         ) as "ContractedUnitPrice",
         charge_cost as "EffectiveCost",
+        {#- FOCUS 1.3: OpenAI hosts what it sells and names no cloud (the spec's direct-SaaS case);
+            the host of a tax or an adjustment cannot be determined. #}
+        case when charge_category not in ('Tax', 'Adjustment') then 'OpenAI' end as "HostProviderName",
         cast(null as {{ dbt.type_string() }}) as "InvoiceId",
         'OpenAI' as "InvoiceIssuerName",
         charge_cost as "ListCost",
@@ -303,6 +306,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as "ResourceType",
         'AI and Machine Learning' as "ServiceCategory",
         service_name as "ServiceName",
+        'OpenAI' as "ServiceProviderName",
         'Generative AI' as "ServiceSubcategory",
         case
             when charge_category = 'Usage'

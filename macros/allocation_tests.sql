@@ -87,3 +87,18 @@
     from {{ model }}
     where {{ column_name }} < 0
 {% endtest %}
+
+{#- FOCUS 1.3 split cost allocation: the AllocatedRatio of the parts of one origin charge add up
+    to 1. Ratios are truncated to 12 decimals, so the sum may fall short by under 1e-12 per part.
+    Returns each origin whose parts do not add up, with its sum and part count. -#}
+{% test allocated_ratios_sum_to_one(model, origin_column, ratio_column) %}
+    {%- set origin = adapter.quote(origin_column) -%}
+    {%- set ratio = adapter.quote(ratio_column) %}
+    select
+        {{ origin }} as origin_id,
+        sum({{ ratio }}) as ratio_sum,
+        count(*) as parts
+    from {{ model }}
+    group by {{ origin }}
+    having sum({{ ratio }}) > 1 or sum({{ ratio }}) < 1 - 1e-12 * count(*)
+{% endtest %}

@@ -222,6 +222,15 @@ named as (
         users.user_name,
         users.email as user_email,
         case
+            when allocated.basis_column like '%tokens%' then 'Tokens'
+            when allocated.basis_column = 'characters' then 'Characters'
+            when allocated.basis_column = 'images' then 'Images'
+            when allocated.basis_column = 'num_requests' then 'Requests'
+            when allocated.basis_column = 'num_sessions' then 'Sessions'
+            when allocated.basis_column = 'seconds' then 'Seconds'
+            when allocated.basis_column = 'usage_bytes' then 'Bytes'
+        end as usage_unit,
+        case
             when allocated.total_quantity > 0 and allocated.billed_api_key_id is null
                 then 'organization,day,project,model,token_type,batch,service_tier'
             when allocated.total_quantity > 0
@@ -238,6 +247,17 @@ named as (
             and allocated.user_id = users.user_id
 ),
 
+{#- Cast again: PostgreSQL drops a case expression's numeric scale; DuckDB keeps it. -#}
+{%- set allocated_share -%}
+    cast(
+        case
+            when basis_quantity > 0 and total_quantity > 0
+                then {{ allocation_exact_divide('basis_quantity', 'total_quantity', 12) }}
+            else 1
+        end as decimal(38, 12)
+    )
+{%- endset %}
+
 final as (
     select
         {{ generate_surrogate_key(['cost_row_id', 'user_id', 'api_key_id', 'method_id']) }} as "x_AllocationId",
@@ -251,6 +271,31 @@ final as (
         project_id as "SubAccountId",
         project_name as "SubAccountName",
         cast(cost_sign * {{ allocation_from_units('allocated_units') }} as {{ type_money() }}) as "BilledCost",
+        {#- FOCUS 1.3 split cost allocation: each row is a part of one origin charge (x_CostRowId). #}
+        method_id as "AllocatedMethodId",
+        {{ dbt.concat(["'{\"Elements\":['", json_flat_object([
+            ['AllocatedRatio', allocated_share, 'number'],
+            ['UsageUnit', 'usage_unit'],
+            ['UsageQuantity', 'case when usage_unit is not null then basis_quantity end', 'number'],
+            ['x_BasisColumn', 'basis_column'],
+            ['x_TotalQuantity', 'total_quantity', 'number'],
+            ['x_MatchedOn', 'matched_on'],
+            ['x_UnallocatedReason', 'unallocated_reason'],
+        ]), "']}'"]) }} as "AllocatedMethodDetails",
+        coalesce(api_key_id, user_id) as "AllocatedResourceId",
+        case
+            when api_key_id is not null then coalesce(api_key_name, api_key_id)
+            when user_id is not null then coalesce(user_name, user_email, user_id)
+        end as "AllocatedResourceName",
+        case
+            when coalesce(api_key_id, user_id) is not null
+                then {{ json_flat_object([
+                    ['openai-finops/user_id', 'user_id'],
+                    ['openai-finops/user_name', 'user_name'],
+                    ['openai-finops/api_key_id', 'api_key_id'],
+                    ['openai-finops/api_key_name', 'api_key_name'],
+                ]) }}
+        end as "AllocatedTags",
         charge_date as "x_ChargeDate",
         line_item as "x_LineItem",
         line_item_model as "x_Model",
@@ -278,14 +323,7 @@ final as (
         user_name as "x_AllocatedUserName",
         api_key_id as "x_AllocatedApiKeyId",
         api_key_name as "x_AllocatedApiKeyName",
-        {#- Cast again: PostgreSQL drops a case expression's numeric scale; DuckDB keeps it. #}
-        cast(
-            case
-                when basis_quantity > 0 and total_quantity > 0
-                    then {{ allocation_exact_divide('basis_quantity', 'total_quantity', 12) }}
-                else 1
-            end as decimal(38, 12)
-        ) as "x_AllocatedShare",
+        {{ allocated_share }} as "x_AllocatedShare",
         cast(basis_quantity as {{ dbt.type_bigint() }}) as "x_AllocationBasisQuantity",
         cast(total_quantity as {{ dbt.type_bigint() }}) as "x_AllocationTotalQuantity"
     from named

@@ -153,6 +153,7 @@ floored as (
         billed_costs.org_id,
         billed_costs.organization_name,
         billed_costs.currency,
+        billed_costs.tags,
         billed_costs.charge_date,
         billed_costs.charge_period_start_at,
         billed_costs.charge_period_end_at,
@@ -296,6 +297,7 @@ final as (
                     ['openai-finops/api_key_name', 'api_key_name'],
                 ]) }}
         end as "AllocatedTags",
+        tags as "Tags",
         charge_date as "x_ChargeDate",
         line_item as "x_LineItem",
         line_item_model as "x_Model",

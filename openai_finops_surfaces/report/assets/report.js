@@ -360,9 +360,10 @@
       if (d[2] != null) {
         lines.push({ day: d[0], when: when(d[0]), series: "Actual", usd: usd(d[2]), amount: money(d[2]) });
       }
-      if (d[3] != null && b.as_of && d[0] >= b.as_of) {
+      // A period without coverage has no forecast in the status: its projection is not drawn.
+      if (b.forecast != null && d[3] != null && b.as_of && d[0] >= b.as_of) {
         lines.push({ day: d[0], when: when(d[0]), series: "Forecast", usd: usd(d[3]), amount: money(d[3]) });
-        if (d[4] != null && d[5] != null) {
+        if (b.forecast_low != null && d[4] != null && d[5] != null) {
           band.push({ day: d[0], when: when(d[0]), low: usd(d[4]), high: usd(d[5]), range: money(d[4]) + " to " + money(d[5]) });
         }
       }

@@ -284,7 +284,8 @@ final as (
             case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
         ) as "ListUnitPrice",
         case when charge_category = 'Usage' then 'Standard' end as "PricingCategory",
-        case when charge_category = 'Usage' then currency end as "PricingCurrency",
+        {#- On every row: the FOCUS 1.3 errata read PricingCurrency as not nullable when present. #}
+        currency as "PricingCurrency",
         cast(
             case when charge_category = 'Usage' then list_unit_price end as {{ type_money() }}
         ) as "PricingCurrencyContractedUnitPrice",

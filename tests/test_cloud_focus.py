@@ -73,7 +73,7 @@ def test_without_the_var_staging_is_empty_and_typed_and_the_union_is_openai(
 ) -> None:
     """The session's warehouse was built without the var: nothing changes for OpenAI alone."""
     assert _query(demo_warehouse, f"select count(*) from {STAGING}") == [(0,)]
-    types = dict(_query(demo_warehouse, f"select column_name, data_type from (describe {STAGING})"))
+    types = dict(_query(demo_warehouse, f"select column_name, column_type from (describe {STAGING})"))
     assert types["BilledCost"] == types["PricingQuantity"] == "DECIMAL(38,18)"
     assert types["ChargePeriodStart"] == "TIMESTAMP"
     assert types["x_HasRuleViolations"] == "BOOLEAN"
@@ -127,7 +127,7 @@ def test_quirks_of_the_sample_are_parsed(cloud: DemoWarehouse, sample: list[dict
     found = _query(
         cloud,
         'select "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "ListUnitPrice", '
-        f'"ResourceName", "CommitmentDiscountId" is null, "BilledCost" from {STAGING} '
+        f'"ResourceName", "AvailabilityZone" is null, "BilledCost" from {STAGING} '
         'where "ResourceId" = ? and "ChargePeriodStart" = ?',
         [row["ResourceId"], datetime(2024, 9, 18, 22)],
     )

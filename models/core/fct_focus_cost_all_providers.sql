@@ -26,11 +26,11 @@ cloud_costs as (
 openai_rows as (
     select
         {%- for name in focus_columns %}
-        {%- if name in quantities %}
-        cast({{ adapter.quote(name) }} as {{ type_money() }}) as {{ adapter.quote(name) }},
-        {%- else %}
-        {{ adapter.quote(name) }},
-        {%- endif %}
+            {%- if name in quantities %}
+                cast({{ adapter.quote(name) }} as {{ type_money() }}) as {{ adapter.quote(name) }},
+            {%- else %}
+                {{ adapter.quote(name) }},
+            {%- endif %}
         {%- endfor %}
         'openai' as "x_SourceDataset",
         '1.3' as "x_FocusVersion",
@@ -44,7 +44,7 @@ openai_rows as (
 cloud_rows as (
     select
         {%- for name in focus_columns %}
-        {{ adapter.quote(name) }},
+            {{ adapter.quote(name) }},
         {%- endfor %}
         'cloud_focus' as "x_SourceDataset",
         "x_FocusVersion",

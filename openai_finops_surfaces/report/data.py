@@ -203,6 +203,27 @@ def _reconciliation(warehouse: Warehouse, selected: ReportFilter) -> list[list[A
     ]
 
 
+def _whole_bill(warehouse: Warehouse, selected: ReportFilter) -> list[list[Any]]:
+    """Spend of every provider per day (mart_spend_by_provider_daily): OpenAI beside the cloud bills.
+
+    The cloud bills have no OpenAI organization, so the organization filter does not apply here.
+    """
+    if not warehouse.has_table("marts", "mart_spend_by_provider_daily"):
+        return []
+    where, params = _where("charge_date", "'all'", ReportFilter(start=selected.start, end=selected.end))
+    return [
+        list(row)
+        for row in warehouse.rows(
+            f"""select cast(charge_date as varchar), service_provider_name, service_category,
+                       billing_currency, is_openai, {MICROS.format("sum(billed_cost)")}
+                from marts.mart_spend_by_provider_daily where {where}
+                group by charge_date, service_provider_name, service_category, billing_currency, is_openai
+                order by 1, 2, 3""",
+            params,
+        )
+    ]
+
+
 def read_report_data(warehouse: Warehouse, orgs: Sequence[str], start: date | None, end: date | None) -> dict:
     if not warehouse.has_table("surfaces", "rpt_spend_daily"):
         raise MissingMarts("no surfaces.rpt_spend_daily: run `dbt build` after loading")
@@ -213,6 +234,7 @@ def read_report_data(warehouse: Warehouse, orgs: Sequence[str], start: date | No
         budgets=_budgets(warehouse, selected),
         endpoints=_endpoints(warehouse, selected),
         reconciliation=_reconciliation(warehouse, selected),
+        whole_bill=_whole_bill(warehouse, selected),
     )
     days = sorted({row[1] for row in data["spend"]})
     data["first_day"] = days[0] if days else None

@@ -215,6 +215,24 @@ def test_budget_charts_show_band_thresholds_and_missing_days(report: Path, brows
     assert "costs are loaded from 2026-02-01 but the quarter began 2026-01-01" in page.text["budgets"]
 
 
+def test_openai_in_the_whole_bill(report: Path, report_marts: Path, browser: Browser) -> None:
+    page = browser.open(report.as_uri())
+    assert page.console == []
+    assert "hidden" not in page.attributes["whole-bill"]
+    openai = scalar(report_marts, 'select sum("BilledCost") from marts.fct_openai_cost')
+    aws = Decimal(40) * 28  # 2026-02-15 to 2026-03-14, in USD; the EUR rows are left out
+    share = (100 * openai / (openai + aws)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert page.text["openai-share"] == f"{share}%"
+    assert page.text["whole-bill-total"] == usd(openai + aws)
+    legend = {"".join(mark.text) for mark in drawn(page.dom, "chart-providers", "series_legend_labels")}
+    assert legend == {"OpenAI", "AWS"}
+    assert len(drawn(page.dom, "chart-providers", "mark-area role-mark")) == 2
+    assert f"AWS / Compute{usd(aws)}" in page.text["providers"]
+    # Before the cloud bill starts, OpenAI is the whole bill: no other provider, no panel.
+    early = browser.open(report.as_uri() + "#start=2026-02-01&end=2026-02-14")
+    assert "hidden" in early.attributes["whole-bill"]
+
+
 def test_an_empty_range_says_so(report: Path, browser: Browser) -> None:
     page = browser.open(report.as_uri() + "#start=2030-01-01&end=2030-01-31")
     assert page.console == [] and page.body.get("data-rendered") == "true"

@@ -88,6 +88,8 @@ def test_report_and_alerts_on_the_demo_warehouse(
         low, high = (edge.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for edge in (low, high))
         assert f"likely ${low:,.2f} to ${high:,.2f}" in page.text["budgets"], budget_id
     assert "no band: no completed year to backtest the forecast on yet" in page.text["budgets"]
+    # No cloud FOCUS files in the demo: OpenAI is the whole bill, and the panel stays hidden.
+    assert "hidden" in page.attributes["whole-bill"]
 
     # Alerts write their log into the warehouse: use a copy, other tests share the demo file.
     copy = tmp_path / "alerts.duckdb"

@@ -582,6 +582,36 @@
     $("recon-unexplained").textContent = money(byClass.unexplained);
   }
 
+  // Shown only when the union holds other providers than OpenAI; in OpenAI's billing currency.
+  function renderWholeBill(days) {
+    var section = $("whole-bill");
+    var currency = DATA.whole_bill.filter(function (r) { return r[4]; }).map(function (r) { return r[3]; })[0] || "USD";
+    var rows = DATA.whole_bill.filter(function (r) {
+      return r[0] >= filter.start && r[0] <= filter.end && r[3] === currency;
+    });
+    if (!rows.some(function (r) { return !r[4]; })) {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    var total = 0, openai = 0, byProvider = new Map();
+    rows.forEach(function (r) {
+      total += r[5];
+      if (r[4]) openai += r[5];
+      sumInto(byProvider, r[1] + " / " + r[2], r[5]);
+    });
+    $("openai-share").textContent = total ? (100 * openai / total).toFixed(2) + "%" : "–";
+    $("whole-bill-total").textContent = money(total);
+    var stack = stackedBands(rows.map(function (r) { return { day: r[0], key: r[1], micros: r[5] }; }),
+      function (k) { return k; });
+    chart($("chart-providers"), stackedAreaSpec(stack, days, "Service provider"), total);
+    fillTable($("providers"), ["Service provider / category", "Billed", "Share"],
+      topKeys(byProvider, byProvider.size).map(function (key) {
+        var micros = byProvider.get(key);
+        return [key, money(micros), total ? (100 * micros / total).toFixed(2) + "%" : "–"];
+      }), [false, true, true]);
+  }
+
   function render() {
     document.body.setAttribute("data-rendered", "false");
     pending = [];
@@ -594,6 +624,7 @@
     renderEndpoints();
     renderCostPerMillion();
     renderReconciliation(days);
+    renderWholeBill(days);
     var drawn = pending;
     Promise.all(drawn).then(function () {
       if (drawn === pending) document.body.setAttribute("data-rendered", "true");

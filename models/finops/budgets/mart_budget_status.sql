@@ -48,40 +48,12 @@ mart_budget_thresholds as (
 
 ),
 
-dim_openai_projects as (
-
-    select * from {{ ref('dim_openai_projects') }}
-
-),
-
-stg_openai__organizations as (
-
-    select * from {{ ref('stg_openai__organizations') }}
-
-),
-
 -- Where each organization's costs are known from: the first day the loader read (its state), else
--- the first day with a cost. Nothing can be billed before the organization's first project, so
--- a period that began earlier is whole from that day on.
-project_starts as (
-
-    select
-        org_id,
-        cast(min(created_at) as date) as organization_start_date
-    from dim_openai_projects
-    group by org_id
-
-),
-
+-- the first day with a cost. A period that began before the organization's first project is
+-- whole from that day on.
 organization_starts as (
 
-    select
-        project_starts.org_id,
-        project_starts.organization_start_date,
-        cast(stg_openai__organizations.costs_loaded_from as date) as costs_loaded_from_date
-    from project_starts
-    left join stg_openai__organizations
-        on project_starts.org_id = stg_openai__organizations.org_id
+    select * from {{ ref('int_budget_organization_starts') }}
 
 ),
 

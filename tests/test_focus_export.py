@@ -222,13 +222,13 @@ def test_the_13_rule_tests_fail_on_broken_rows(demo_warehouse: DemoWarehouse, tm
             [ids[1]],
         )
     failing = [
-        "focus13_PricingQuantity_null_when_SkuPriceId_null",
+        "focus13_PricingQuantity_C_011_C_null_when_SkuPriceId_null",
         "focus13_ListUnitPrice_C_012_C_null_when_SkuPriceId_null",
-        "focus13_PricingCurrencyContractedUnitPrice_null_when_SkuPriceId_null",
+        "focus13_PricingCurrencyContractedUnitPrice_C_011_C_null_no_SPId",
         "focus13_SkuPriceId_C_005_C_not_null_on_Usage_Purchase",
         "focus13_ListUnitPrice_C_014_C_ListCost_is_price_x_quantity",
     ]
-    passing = ["focus13_ContractedCost_is_ContractedUnitPrice_x_PricingQuantity"]
+    passing = ["focus13_ContractedUnitPrice_C_013_C_Cost_is_price_x_quantity"]
     result = copy.dbt("test", "--select", *failing, *passing, check=False)
     assert result.returncode != 0
     for name in failing:

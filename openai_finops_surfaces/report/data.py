@@ -1,7 +1,9 @@
 """Read what the report shows from the marts and models/surfaces, as compact JSON-ready lists.
 
-Money travels as integer micro-dollars (round(usd * 1e6)): the browser sums integers exactly, so
-the totals it renders equal the marts' to the cent.
+Money travels as integer micro-dollars: the browser sums integers exactly. Rounding each row to a
+micro-dollar on its own would let thousands of rows drift a cent from the exact total, so the rows
+of a list are rounded by their running total (`_exact_micros`): the rows of an organization, or of
+a run of its days, then add up to their exact total rounded to the micro-dollar.
 """
 
 from __future__ import annotations
@@ -17,6 +19,23 @@ from openai_finops_surfaces.warehouse import Warehouse
 log = logging.getLogger("openai_finops_surfaces.report")
 
 MICROS = "cast(round({} * 1000000) as bigint)"
+
+
+def _exact_micros(rows_sql: str, keys: Sequence[str], amounts: Sequence[str]) -> str:
+    """Select `keys` and each of `amounts` in micro-dollars, from `rows_sql` (unique on `keys`).
+
+    Each amount is round(running total) - round(running total before the row), the running total
+    ordered by the keys (organization and day first), so any run of consecutive rows sums to its
+    exact total rounded once. The amounts keep their names.
+    """
+    order = ", ".join(f"{key} nulls first" for key in keys)
+    window = f"over (order by {order} rows between unbounded preceding and current row)"
+    micros = []
+    for amount in amounts:
+        running = f"sum({amount}) {window}"
+        before = MICROS.format(f"({running} - {amount})")
+        micros.append(f"{MICROS.format(f'({running})')} - {before} as {amount}")
+    return f"select {', '.join([*keys, *micros])} from ({rows_sql}) as amounts"
 
 
 class MissingMarts(RuntimeError):
@@ -72,11 +91,15 @@ def _spend(warehouse: Warehouse, selected: ReportFilter) -> dict[str, Any]:
         params,
     )
     rows = warehouse.rows(
-        f"""select org_id, cast(charge_date as varchar), project_key, cost_item,
-                   {MICROS.format("sum(billed_cost_usd)")}
-            from surfaces.rpt_spend_daily where {where}
-            group by org_id, charge_date, project_key, cost_item
-            order by 2, 1, 3, 4""",
+        _exact_micros(
+            f"""select org_id, cast(charge_date as varchar) as day, project_key, cost_item,
+                       sum(billed_cost_usd) as billed
+                from surfaces.rpt_spend_daily where {where}
+                group by org_id, charge_date, project_key, cost_item""",
+            ["org_id", "day", "project_key", "cost_item"],
+            ["billed"],
+        )
+        + " order by 2, 1, 3, 4",
         params,
     )
     tokens = warehouse.rows(
@@ -190,14 +213,19 @@ def _reconciliation(warehouse: Warehouse, selected: ReportFilter) -> list[list[A
     if not warehouse.has_table("surfaces", "rpt_reconciliation_daily"):
         return []
     where, params = _where("charge_date", "org_id", selected)
+    exact = _exact_micros(
+        f"""select org_id, cast(charge_date as varchar) as day, reconciliation_status,
+                   reconciliation_class, billed_cost_usd as billed,
+                   coalesce(usage_list_cost_usd, 0) as listed
+            from surfaces.rpt_reconciliation_daily where {where}""",
+        ["org_id", "day", "reconciliation_class", "reconciliation_status"],
+        ["billed", "listed"],
+    )
     return [
         list(row)
         for row in warehouse.rows(
-            f"""select org_id, cast(charge_date as varchar), reconciliation_status,
-                       {MICROS.format("billed_cost_usd")},
-                       {MICROS.format("coalesce(usage_list_cost_usd, 0)")}, reconciliation_class
-                from surfaces.rpt_reconciliation_daily where {where}
-                order by 2, 1, 6, 3""",
+            f"""select org_id, day, reconciliation_status, billed, listed, reconciliation_class
+                from ({exact}) as exact order by 2, 1, 6, 3""",
             params,
         )
     ]

@@ -353,7 +353,7 @@
   function budgetSpec(b) {
     var first = b.start, last = b.end;
     var x = { field: "day", type: "temporal", scale: { type: "utc", domain: [utc(first), utc(last)] },
-      axis: { title: null, format: "%b %-d, %Y", labelAngle: 0, labelOverlap: true, grid: false, tickCount: 4 } };
+      axis: Object.assign({ tickCount: 4 }, DATE_AXIS) };
     var lines = [], band = [];
     b.days.forEach(function (d) {
       lines.push({ day: d[0], when: when(d[0]), series: "Straight-line budget", usd: usd(d[1]), amount: money(d[1]) });
